@@ -1,0 +1,119 @@
+"""`goe freq`: options in, one library call, a summary out."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from goe.cli.app import app, handle_errors, stdout
+from goe.cli.progress import RichProgress
+from goe.errors import UsageError
+from goe.freq.run import FreqOptions, FreqResult, compute_frequencies
+from goe.vcf.partition import DEFAULT_PARTITION_BYTES
+
+_SIZE = re.compile(r"^(\d+)([KMG]?)B?$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """``16M`` -> bytes."""
+    m = _SIZE.match(text.strip())
+    if not m:
+        raise UsageError(f"--partition-size {text}: not a size", hint="write it like 512K, 16M or 1G")
+    return int(m.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[m.group(2).upper()]
+
+
+def provenance_command(vcf: Path, samples: Path, out: Path, **opts: object) -> str:
+    """The command line as recorded in the package: options that change the output only.
+
+    --workers, --quiet, --force and --json are left out, so the package is the
+    same bytes however it was run.
+    """
+    words = ["goe", "freq", str(vcf), "--samples", str(samples), "--out", str(out)]
+    for name, value in opts.items():
+        flag = "--" + name.replace("_", "-")
+        if value is None or value == () or value is False:
+            continue
+        if value is True:
+            words.append(flag)
+        elif isinstance(value, tuple):
+            for v in value:
+                words += [flag, str(v)]
+        else:
+            words += [flag, str(value)]
+    return " ".join(words)
+
+
+@app.command("freq")
+@handle_errors
+def freq(
+    cohort: Path = typer.Argument(..., help="Joint-called cohort VCF.gz (tabix/CSI index) or BCF (CSI index)."),
+    samples: Path = typer.Option(..., "--samples", "-s", help="Sample sheet (TSV/CSV): sample_id, sex, country[, vcf_sample_id, ...]."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder for the frequency package."),
+    keep: Path | None = typer.Option(None, "--keep", help="Only these sample IDs (one per line), e.g. goe qc's pass_samples.txt."),
+    assembly: str = typer.Option("GRCh38", "--assembly", help="GRCh38 or GRCh37 (PARs and contig lengths)."),
+    guidelines: str = typer.Option("1mg-proof-draft", "--guidelines", help="Guideline profile name or TOML file (mask and filter thresholds)."),
+    mask: bool = typer.Option(True, "--mask/--no-mask", help="Set low-quality genotypes missing (GQ, DP, allele balance)."),
+    min_allele_count: int = typer.Option(0, "--min-allele-count", min=0, help="Small-count floor: withhold population rows with 0 < AC < N or 0 < AN-AC < N (0 = off)."),
+    group_by: list[str] = typer.Option([], "--group-by", help="Extra sample-sheet column to group by (repeatable)."),
+    country: str | None = typer.Option(None, "--country", help="Country of the package when the sheet holds several."),
+    workers: int | None = typer.Option(None, "--workers", "-j", min=1, help="Worker processes [default: all cores]."),
+    partition_size: str = typer.Option("16M", "--partition-size", help="Target compressed bytes per partition (advanced)."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing package in --out."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON instead of a table."),
+) -> None:
+    """Compute exact per-country, per-sex allele frequencies and write a shareable package.
+
+    Writes sites.vcf.gz (+ .tbi) in the GDI population grammar, frequencies.parquet
+    (one row per allele and population) and manifest.json (counts, parameters,
+    sha256 of every file). No sample ID or genotype leaves in the package.
+    """
+    part_bytes = parse_size(partition_size) if partition_size else DEFAULT_PARTITION_BYTES
+    opts = FreqOptions(
+        vcf=cohort, samples=samples, out=out, keep=keep, assembly=assembly, guidelines=guidelines,
+        mask=mask, min_allele_count=min_allele_count, group_by=tuple(group_by), country=country,
+        workers=workers, force=force, partition_bytes=part_bytes,
+    )
+    opts.command_line = provenance_command(
+        cohort, samples, out, keep=keep, assembly=assembly if assembly != "GRCh38" else None,
+        guidelines=guidelines if guidelines != "1mg-proof-draft" else None, no_mask=not mask,
+        min_allele_count=min_allele_count or None, group_by=tuple(group_by), country=country,
+    )
+    with RichProgress(enabled=not quiet and not as_json) as progress:
+        result = compute_frequencies(opts, progress)
+    if as_json:
+        stdout.print_json(json.dumps(result.manifest))
+    else:
+        render_summary(result)
+
+
+def render_summary(result: FreqResult) -> None:
+    """A short summary: populations, what was written, what was left out."""
+    m = result.manifest
+    c = m["counts"]
+    pops = Table(title=f"goe freq → {result.out}", title_justify="left")
+    for col in ("population", "samples", "male", "female"):
+        pops.add_column(col, justify="left" if col == "population" else "right")
+    for p in m["populations"]:
+        pops.add_row(p["label"], str(p["samples"]), str(p["male"]), str(p["female"]))
+    stdout.print(pops)
+    t = Table(show_header=False, box=None)
+    t.add_column(style="bold")
+    t.add_column(justify="right")
+    rows = [
+        ("records read", c.get("records_read", 0)),
+        ("alleles written", c.get("alleles_written", 0)),
+        ("  of which PASS", c.get("alleles_pass", 0)),
+        ("records on other contigs (dropped)", c.get("records_dropped_non_primary_contig", 0)),
+        ("symbolic / * alleles (excluded)", c.get("alleles_excluded_symbolic", 0) + c.get("alleles_excluded_star", 0)),
+        ("genotypes masked", c.get("genotypes_masked", 0)),
+        ("population rows withheld (floor)", c.get("population_rows_withheld", 0)),
+    ]
+    for label, value in rows:
+        t.add_row(label, f"{value:,}")
+    stdout.print(t)
+    stdout.print(f"package: {result.out}/sites.vcf.gz, frequencies.parquet, manifest.json")

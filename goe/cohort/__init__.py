@@ -1,0 +1,1 @@
+"""The cohort: sample sheet, keep lists and population groups."""

@@ -1,0 +1,1 @@
+"""Plan, run partitions (local process pool), finalise in genomic order."""

@@ -1,0 +1,84 @@
+"""Run independent partition tasks on a local process pool, in any order, results in plan order.
+
+Workers report progress through a queue that the calling process drains
+into the :class:`~goe.progress.Progress` callback.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, TypeVar
+
+from goe.progress import NO_PROGRESS, Progress
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _call(fn: Callable[..., R], task: Any, q: Any) -> R:
+    return fn(task, q.put)
+
+
+def run_tasks(
+    fn: Callable[[T, Callable[[int], None]], R],
+    tasks: Sequence[T],
+    workers: int,
+    progress: Progress = NO_PROGRESS,
+) -> list[R]:
+    """Run ``fn(task, report)`` for every task; return results in task order.
+
+    With one worker (or one task) everything runs in this process.
+    """
+    if workers <= 1 or len(tasks) <= 1:
+        return [fn(t, progress.advance) for t in tasks]
+    ctx = mp.get_context("spawn")  # fork is unsafe once polars/htslib threads exist
+    # Each worker is one process; keep libraries from starting a thread per core in each.
+    saved = {k: os.environ.get(k) for k in ("POLARS_MAX_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    os.environ.update({k: "1" for k in saved})
+    try:
+        with ctx.Manager() as manager, ProcessPoolExecutor(min(workers, len(tasks)), mp_context=ctx) as pool:
+            q = manager.Queue()
+            futures: dict[Future[R], int] = {pool.submit(_call, fn, t, q): i for i, t in enumerate(tasks)}
+            results: list[R | None] = [None] * len(tasks)
+            pending = set(futures)
+            try:
+                while pending:
+                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    _drain(q, progress)
+                    for f in done:
+                        results[futures[f]] = f.result()
+            except BaseException:
+                for f in pending:
+                    f.cancel()
+                raise
+            _drain(q, progress)
+            return results  # type: ignore[return-value]
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _drain(q: Any, progress: Progress) -> None:
+    total = 0
+    while True:
+        try:
+            total += q.get_nowait()
+        except queue.Empty:
+            break
+    if total:
+        progress.advance(total)

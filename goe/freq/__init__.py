@@ -1,0 +1,1 @@
+"""`goe freq`: exact per-population allele frequencies from a cohort VCF/BCF."""

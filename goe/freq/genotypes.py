@@ -1,0 +1,127 @@
+"""Genotype-level steps before counting: the quality mask and ploidy.
+
+Both work on a batch's GT array, shape (records, samples, 2): allele index,
+-1 for a missing allele, -2 for an absent one (haploid call).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from goe.genome.ploidy import PLOIDY
+from goe.guidelines.profile import Check, Profile
+from goe.vcf.reader import RecordBatch
+
+MISSING, ABSENT = -1, -2
+GENOTYPE_METRICS = {"FORMAT/GQ": "GQ", "FORMAT/DP": "DP", "FORMAT/AB": "AD"}
+
+
+@dataclass(frozen=True)
+class GenotypeMask:
+    """Which genotype checks apply (a check is None when off or its FORMAT field is absent)."""
+
+    gq: Check | None = None
+    dp: Check | None = None
+    ab: Check | None = None
+
+    @property
+    def active(self) -> bool:
+        return any((self.gq, self.dp, self.ab))
+
+    def fields(self) -> frozenset[str]:
+        """FORMAT fields the reader must decode."""
+        out = set()
+        if self.gq:
+            out.add("GQ")
+        if self.dp:
+            out.add("DP")
+        if self.ab:
+            out.add("AD")
+        return frozenset(out)
+
+
+def mask_from_profile(profile: Profile, format_fields: frozenset[str]) -> tuple[GenotypeMask, list[str]]:
+    """The mask the profile asks for, less what the VCF cannot support; plus the reasons left out."""
+    chosen: dict[str, Check | None] = {"FORMAT/GQ": None, "FORMAT/DP": None, "FORMAT/AB": None}
+    skipped: list[str] = []
+    for check in profile.level("genotype"):
+        if check.metric not in GENOTYPE_METRICS:
+            from goe.errors import GuidelineError
+
+            raise GuidelineError(
+                f"{profile.source_path}: genotype check {check.id} uses metric {check.metric}, "
+                f"which goe freq cannot apply",
+                hint=f"use one of {', '.join(GENOTYPE_METRICS)}",
+            )
+        field = GENOTYPE_METRICS[check.metric]
+        if field in format_fields:
+            chosen[check.metric] = check
+        else:
+            skipped.append(f"{check.id} ({check.metric} {check.describe_threshold()}) needs FORMAT/{field}")
+    return GenotypeMask(chosen["FORMAT/GQ"], chosen["FORMAT/DP"], chosen["FORMAT/AB"]), skipped
+
+
+def apply_mask(batch: RecordBatch, mask: GenotypeMask, stats: Counter[str]) -> None:
+    """Set failing genotypes missing in ``batch.gt`` (in place); count them by reason."""
+    gt = batch.gt
+    called = (gt >= 0).any(axis=2)
+    fail = np.zeros(called.shape, dtype=bool)
+    for name, check, values in (("gq", mask.gq, batch.gq), ("dp", mask.dp, batch.dp)):
+        if check is None or values is None:
+            continue
+        v = values.astype(np.float64)
+        v[values < 0] = np.nan
+        bad = ~check.passes(v) & called
+        stats[f"genotypes_masked_{name}"] += int(bad.sum())
+        fail |= bad
+    if mask.ab is not None and batch.ad is not None:
+        a0, a1 = gt[..., 0], gt[..., 1]
+        het = (a0 >= 0) & (a1 >= 0) & (a0 != a1)
+        ad0, ad1 = batch.ad[..., 0].astype(np.float64), batch.ad[..., 1].astype(np.float64)
+        hi = np.where(a1 > a0, ad1, ad0)
+        total = ad0 + ad1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ab = hi / total
+        ab[(ad0 < 0) | (ad1 < 0) | (total <= 0) | ~het] = np.nan
+        bad = ~mask.ab.passes(ab)
+        stats["genotypes_masked_ab"] += int(bad.sum())
+        fail |= bad
+    stats["genotypes_masked"] += int(fail.sum())
+    if fail.any():
+        sel = gt[fail]
+        sel[sel >= 0] = MISSING
+        gt[fail] = sel
+
+
+def apply_ploidy(gt: np.ndarray, classes: np.ndarray, sex: np.ndarray, stats: Counter[str]) -> np.ndarray:
+    """Make calls fit the expected ploidy (in place); return the ploidy matrix (records, samples).
+
+    Haploid regions: a diploid homozygous call becomes haploid, a half-missing
+    one keeps its called allele, a heterozygous one becomes missing. Ploidy 0
+    (females on Y): missing. Diploid regions: a haploid call is doubled, as
+    ``bcftools +fixploidy`` does; half-missing calls stay (counted haploid).
+    """
+    ploidy = PLOIDY[classes[:, None], sex[None, :]]
+    a0, a1 = gt[..., 0], gt[..., 1]
+    diploid_shape = a1 != ABSENT
+    hap = (ploidy == 1) & diploid_shape
+    if hap.any():
+        both = hap & (a0 >= 0) & (a1 >= 0)
+        het = both & (a0 != a1)
+        stats["het_in_haploid_set_missing"] += int(het.sum())
+        new0 = np.where(a0 >= 0, a0, a1)
+        new0 = np.where(het, MISSING, new0)
+        a0[hap] = new0[hap]
+        a1[hap] = ABSENT
+    zero = ploidy == 0
+    if zero.any():
+        a0[zero] = MISSING
+        a1[zero] = ABSENT
+    dip = (ploidy == 2) & ~diploid_shape
+    if dip.any():
+        stats["haploid_in_diploid_doubled"] += int((dip & (a0 >= 0)).sum())
+        a1[dip] = a0[dip]
+    return ploidy

@@ -1,0 +1,125 @@
+"""Turn counted allele rows into sites-VCF lines and long-table rows."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from goe.freq.counting import AlleleCounts
+
+PARQUET_SCHEMA = {
+    "chrom": pl.String,
+    "pos": pl.Int64,
+    "ref": pl.String,
+    "alt": pl.String,
+    "population": pl.String,
+    "ac": pl.Int64,
+    "an": pl.Int64,
+    "af": pl.Float64,
+    "ac_hom": pl.Int64,
+    "ac_het": pl.Int64,
+    "ac_hemi": pl.Int64,
+    "ns": pl.Int64,
+    "f_missing": pl.Float64,
+    "hwe": pl.Float64,
+    "filters": pl.String,
+}
+
+
+def format_af(ac: int, an: int) -> str:
+    """AF with enough significant digits that round(AF x AN) == AC."""
+    if an <= 0:
+        return "."
+    digits = max(6, len(str(an)) + 1)
+    return f"{ac / an:.{digits}g}"
+
+
+def _fmt_float(v: float) -> str:
+    return "." if math.isnan(v) else f"{v:.6g}"
+
+
+@dataclass
+class AlleleRows:
+    """Everything needed to write R allele rows."""
+
+    contig: str
+    pos: np.ndarray  # (R,)
+    ids: list[str]
+    refs: list[str]
+    alts: list[str]
+    qual: np.ndarray  # (R,)
+    filters: list[str]
+    counts: AlleleCounts
+    withheld: np.ndarray  # bool (R, G)
+
+
+def vcf_lines(rows: AlleleRows, keys: list[list[tuple[str, str]]]) -> list[str]:
+    """Sites-VCF lines (with newline) for each row; withheld populations are left out."""
+    c = rows.counts
+    ints = {
+        "ac": c.ac.astype(str).tolist(), "an": c.an.astype(str).tolist(),
+        "ac_hom": c.ac_hom.astype(str).tolist(), "ac_het": c.ac_het.astype(str).tolist(),
+        "ac_hemi": c.ac_hemi.astype(str).tolist(), "ns": c.ns.astype(str).tolist(),
+    }
+    ac_l, an_l = c.ac.tolist(), c.an.tolist()
+    fm_l, hwe_l = c.f_missing.tolist(), c.hwe.tolist()
+    withheld = rows.withheld.tolist()
+    n_groups = len(keys)
+    out = []
+    for r in range(len(rows.refs)):
+        info: list[str] = []
+        for g in range(n_groups):
+            if withheld[r][g]:
+                continue
+            for key, iid in keys[g]:
+                if key == "af":
+                    val = format_af(ac_l[r][g], an_l[r][g])
+                elif key == "f_missing":
+                    val = _fmt_float(fm_l[r][g])
+                elif key == "hwe":
+                    val = _fmt_float(hwe_l[r][g])
+                else:
+                    val = ints[key][r][g]
+                info.append(f"{iid}={val}")
+        q = float(rows.qual[r])
+        qual = "." if math.isnan(q) else f"{q:g}"
+        out.append(
+            f"{rows.contig}\t{int(rows.pos[r])}\t{rows.ids[r]}\t{rows.refs[r]}\t{rows.alts[r]}\t"
+            f"{qual}\t{rows.filters[r]}\t{';'.join(info) or '.'}\n"
+        )
+    return out
+
+
+def long_table(rows: AlleleRows, labels: list[str]) -> pl.DataFrame:
+    """One row per (allele, population), withheld populations left out."""
+    rr, gg = np.nonzero(~rows.withheld)
+    c = rows.counts
+    refs = np.array(rows.refs, dtype=object)
+    alts = np.array(rows.alts, dtype=object)
+    filters = np.array(rows.filters, dtype=object)
+    lab = np.array(labels, dtype=object)
+    af = c.af[rr, gg]
+    fm = c.f_missing[rr, gg]
+    return pl.DataFrame(
+        {
+            "chrom": [rows.contig] * len(rr),
+            "pos": rows.pos[rr],
+            "ref": refs[rr].tolist(),
+            "alt": alts[rr].tolist(),
+            "population": lab[gg].tolist(),
+            "ac": c.ac[rr, gg],
+            "an": c.an[rr, gg],
+            "af": pl.Series(af, nan_to_null=True),
+            "ac_hom": c.ac_hom[rr, gg],
+            "ac_het": c.ac_het[rr, gg],
+            "ac_hemi": c.ac_hemi[rr, gg],
+            "ns": c.ns[rr, gg],
+            "f_missing": pl.Series(fm, nan_to_null=True),
+            "hwe": c.hwe[rr, gg],
+            "filters": filters[rr].tolist(),
+        },
+        schema=PARQUET_SCHEMA,
+    )

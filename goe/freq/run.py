@@ -1,0 +1,160 @@
+"""`goe freq`: plan -> partitions -> finalise into a frequency package."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from goe import __version__
+from goe.cohort.groups import GroupSet, build_groups
+from goe.cohort.sheet import Sample, SampleSheet, read_keep_list, read_sample_sheet
+from goe.engine.local import default_workers, run_tasks
+from goe.errors import AssemblyError, SampleSheetError, UsageError, VcfError
+from goe.freq.filters import filters_from_profile
+from goe.freq.genotypes import GenotypeMask, mask_from_profile
+from goe.freq.worker import FreqJob, PartResult, run_freq_part
+from goe.genome.assemblies import check_contig_lengths, canonical_contig, get_assembly
+from goe.guidelines.profile import load_profile
+from goe.package.finalise import PackageSpec, finalise_package
+from goe.package.staging import Staging
+from goe.progress import NO_PROGRESS, Progress
+from goe.vcf.index import read_index
+from goe.vcf.partition import DEFAULT_PARTITION_BYTES, plan_regions
+from goe.vcf.reader import VcfInfo, inspect_vcf
+
+log = logging.getLogger("goe")
+
+
+@dataclass
+class FreqOptions:
+    """Inputs and parameters of one `goe freq` run."""
+
+    vcf: Path
+    samples: Path
+    out: Path
+    keep: Path | None = None
+    assembly: str = "GRCh38"
+    guidelines: str | None = None
+    mask: bool = True
+    min_allele_count: int = 0
+    group_by: tuple[str, ...] = ()
+    country: str | None = None
+    workers: int | None = None
+    force: bool = False
+    partition_bytes: int = DEFAULT_PARTITION_BYTES
+    command_line: str | None = None
+
+
+@dataclass
+class FreqResult:
+    """What `goe freq` made."""
+
+    out: Path
+    manifest: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _warn(warnings: list[str], message: str) -> None:
+    warnings.append(message)
+    log.warning(message)
+
+
+def match_samples(sheet: SampleSheet, info: VcfInfo, warnings: list[str]) -> tuple[list[Sample], int]:
+    """Kept samples in VCF column order; error on sheet samples absent from the VCF."""
+    in_vcf = set(info.samples)
+    absent = [s for s in sheet.samples if s.vcf_sample_id not in in_vcf]
+    if absent:
+        first = absent[0]
+        more = f" (and {len(absent) - 1} more)" if len(absent) > 1 else ""
+        raise SampleSheetError(
+            f"{sheet.path} line {first.line}: sample '{first.vcf_sample_id}' is not in {info.path.name}{more}",
+            hint="fix sample_id/vcf_sample_id, or leave the sample out with --keep",
+        )
+    by_vcf = {s.vcf_sample_id: s for s in sheet.samples}
+    ordered = [by_vcf[v] for v in info.samples if v in by_vcf]
+    extra = len(info.samples) - len(ordered)
+    return ordered, extra
+
+
+def _country(samples: list[Sample], given: str | None) -> str | None:
+    countries = sorted({s.country for s in samples})
+    if given is None:
+        return countries[0] if len(countries) == 1 else None
+    if len(countries) == 1 and countries[0] != given:
+        raise UsageError(f"--country {given}, but every sample in the sheet is from {countries[0]}")
+    return given
+
+
+def compute_frequencies(opts: FreqOptions, progress: Progress = NO_PROGRESS) -> FreqResult:
+    """Compute the frequency package of a cohort VCF/BCF into ``opts.out``."""
+    warnings: list[str] = []
+    if opts.min_allele_count < 0:
+        raise UsageError("--min-allele-count must be 0 (off) or more")
+    profile = load_profile(opts.guidelines)
+    assembly = get_assembly(opts.assembly)
+    sheet = read_sample_sheet(opts.samples)
+    n_in_sheet = len(sheet.samples)
+    if opts.keep is not None:
+        sheet = sheet.restrict(read_keep_list(opts.keep, sheet))
+    info = inspect_vcf(opts.vcf)
+    check_contig_lengths(assembly, info.contig_lengths, str(opts.vcf))
+    samples, n_extra = match_samples(sheet, info, warnings)
+    if n_extra:
+        _warn(warnings, f"{n_extra} sample(s) in {info.path.name} are not in the sample sheet and are left out")
+    groups: GroupSet = build_groups(samples, opts.group_by)
+    country = _country(samples, opts.country)
+
+    mask, skipped = mask_from_profile(profile, info.format_fields) if opts.mask else (GenotypeMask(), [])
+    for s in skipped:
+        _warn(warnings, f"genotype mask: {s}, which {info.path.name} lacks; that part of the mask is not applied")
+    vfilters, fskipped = filters_from_profile(profile, info.info_fields)
+    for s in fskipped:
+        _warn(warnings, f"variant filter {s}; not applied")
+
+    index = read_index(info.index)
+    primary = {c for c in info.contigs if canonical_contig(c) is not None}
+    stats: Counter[str] = Counter()
+    names = list(info.contigs)
+    n_records_total = 0
+    for i, ci in enumerate(index.contigs):
+        name = ci.name if ci.name is not None else (names[i] if i < len(names) else f"#{i}")
+        n = ci.n_records or 0
+        n_records_total += n
+        if name not in primary and n:
+            stats["records_dropped_non_primary_contig"] += n
+            stats[f"records_dropped_contig:{name}"] += n
+    regions = plan_regions(index, names, primary, info.path.stat().st_size, opts.partition_bytes)
+    if not regions:
+        if stats["records_dropped_non_primary_contig"]:
+            shown = ", ".join(sorted(k.split(":", 1)[1] for k in stats if k.startswith("records_dropped_contig:"))[:5])
+            raise AssemblyError(
+                f"{info.path}: no record lies on a primary chromosome of {assembly.name} (contigs: {shown})",
+                hint="goe keeps chromosomes 1-22, X, Y and MT, named with or without 'chr'",
+            )
+        raise VcfError(f"{info.path}: the file holds no variant records")
+
+    workers = opts.workers or default_workers()
+    with Staging(opts.out, opts.force) as staging:
+        jobs = [
+            FreqJob(info.path, r, tuple(s.vcf_sample_id for s in samples), groups, assembly, mask, vfilters,
+                    opts.min_allele_count, staging.parts)
+            for r in regions
+        ]
+        progress.start("goe freq", n_records_total - stats["records_dropped_non_primary_contig"] or None, "records")
+        parts: list[PartResult] = run_tasks(run_freq_part, jobs, workers, progress)
+        progress.finish()
+        for p in parts:
+            stats.update(p.stats)
+        spec = PackageSpec(
+            info=info, assembly=assembly, groups=groups, profile=profile, mask=mask, filters=vfilters,
+            country=country, min_allele_count=opts.min_allele_count, group_by=opts.group_by,
+            keep_list=opts.keep.name if opts.keep else None, command_line=opts.command_line,
+            n_in_sheet=n_in_sheet, n_vcf_not_in_sheet=n_extra, stats=dict(stats),
+            not_applied=[*skipped, *fskipped], goe_version=__version__,
+        )
+        manifest = finalise_package(staging.path, parts, spec, progress)
+        staging.publish()
+    return FreqResult(opts.out, manifest, warnings)

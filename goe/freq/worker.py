@@ -1,0 +1,150 @@
+"""One partition of `goe freq`: read a region, count, write a VCF part and Parquet parts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from goe.cohort.groups import GroupSet
+from goe.errors import VcfError
+from goe.freq.alleles import select_alleles
+from goe.freq.counting import count_alleles
+from goe.freq.filters import VariantFilters, evaluate_filters
+from goe.freq.genotypes import GenotypeMask, apply_mask, apply_ploidy
+from goe.freq.output import AlleleRows, long_table, vcf_lines
+from goe.genome.assemblies import Assembly, canonical_contig
+from goe.genome.ploidy import site_classes
+from goe.package.gdi import info_keys_per_group
+from goe.privacy.floor import withheld_rows
+from goe.vcf.bgzf import BgzfWriter
+from goe.vcf.partition import GRID, Region
+from goe.vcf.reader import iter_batches
+
+PARQUET_ROWS_PER_PART = 1_000_000
+
+
+@dataclass(frozen=True)
+class FreqJob:
+    """Everything one partition needs; picklable, so it can run in another process."""
+
+    vcf: Path
+    region: Region
+    samples: tuple[str, ...]
+    groups: GroupSet
+    assembly: Assembly
+    mask: GenotypeMask
+    filters: VariantFilters
+    min_allele_count: int
+    part_dir: Path
+    batch_size: int = 256
+
+
+@dataclass
+class PartResult:
+    """What a partition produced."""
+
+    order: int
+    vcf_part: Path | None
+    parquet_parts: list[Path] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) -> PartResult:
+    """Process ``job.region``; ``report(n)`` is called after each batch of ``n`` records."""
+    region = job.region
+    canon = canonical_contig(region.contig)
+    assert canon is not None
+    stats: Counter[str] = Counter()
+    groups = job.groups
+    matrix = groups.matrix
+    keys = info_keys_per_group(groups.groups)
+    labels = groups.labels
+    vcf_path = job.part_dir / f"part{region.order:06d}.vcf.bgz"
+    result = PartResult(region.order, vcf_path)
+    frames: list[pl.DataFrame] = []
+    n_frame_rows = 0
+    last_pos, last_cell = 0, -1
+    seen_here: set[tuple[str, str]] = set()
+    want = job.mask.fields()
+    with vcf_path.open("wb") as fh:
+        writer = BgzfWriter(fh)
+        for batch in iter_batches(job.vcf, region, job.samples, job.filters.info_keys, want, job.batch_size):
+            n_rec = len(batch)
+            stats["records_read"] += n_rec
+            if job.mask.active:
+                apply_mask(batch, job.mask, stats)
+            classes = site_classes(job.assembly, canon, batch.pos)
+            ploidy = apply_ploidy(batch.gt, classes, groups.sex, stats)
+            row_rec, row_allele, refs, alts = select_alleles(batch.refs, batch.alts, stats)
+            # Drop exact duplicates (same POS, REF, ALT), as `bcftools norm -d exact` would.
+            keep = np.ones(len(row_rec), dtype=bool)
+            for r, i in enumerate(row_rec.tolist()):
+                pos = int(batch.pos[i])
+                if pos < last_pos:
+                    raise VcfError(
+                        f"{job.vcf}: records are not sorted ({region.contig}:{pos} after {region.contig}:{last_pos})",
+                        hint="sort it: bcftools sort -Oz -o sorted.vcf.gz && bcftools index sorted.vcf.gz",
+                    )
+                if pos != last_pos:
+                    seen_here.clear()
+                    last_pos = pos
+                key = (refs[r], alts[r])
+                if key in seen_here:
+                    keep[r] = False
+                    stats["alleles_dropped_duplicate"] += 1
+                seen_here.add(key)
+            if not keep.all():
+                row_rec, row_allele = row_rec[keep], row_allele[keep]
+                refs = [x for x, k in zip(refs, keep, strict=True) if k]
+                alts = [x for x, k in zip(alts, keep, strict=True) if k]
+            if len(row_rec):
+                counts = count_alleles(batch.gt, ploidy, row_rec, row_allele, matrix)
+                total = {
+                    "HWE": counts.hwe[:, 0], "F_MISSING": counts.f_missing[:, 0],
+                    "AC": counts.ac[:, 0].astype(np.float64), "AN": counts.an[:, 0].astype(np.float64),
+                    "AF": counts.af[:, 0],
+                }
+                filters = evaluate_filters(job.filters, batch.qual, batch.info, total, row_rec, batch.filters)
+                withheld = withheld_rows(counts.ac, counts.an, job.min_allele_count)
+                stats["alleles_written"] += len(row_rec)
+                stats["alleles_pass"] += sum(f == "PASS" for f in filters)
+                for f in filters:
+                    if f != "PASS":
+                        for name in f.split(";"):
+                            stats[f"alleles_filtered_{name}"] += 1
+                stats["population_rows_withheld"] += int(withheld.sum())
+                stats["alleles_with_withheld_rows"] += int(withheld.any(axis=1).sum())
+                rows = AlleleRows(
+                    region.contig, batch.pos[row_rec], [batch.ids[i] for i in row_rec.tolist()],
+                    refs, alts, batch.qual[row_rec], filters, counts, withheld,
+                )
+                lines = vcf_lines(rows, keys)
+                for pos, line in zip(rows.pos.tolist(), lines, strict=True):
+                    cell = pos // GRID
+                    if cell != last_cell:
+                        writer.boundary()
+                        last_cell = cell
+                    writer.write(line.encode())
+                frame = long_table(rows, labels)
+                frames.append(frame)
+                n_frame_rows += frame.height
+                if n_frame_rows >= PARQUET_ROWS_PER_PART:
+                    result.parquet_parts.append(_write_frames(job, frames, len(result.parquet_parts)))
+                    frames, n_frame_rows = [], 0
+            report(n_rec)
+        writer.close(eof=False)
+    if frames:
+        result.parquet_parts.append(_write_frames(job, frames, len(result.parquet_parts)))
+    result.stats = dict(stats)
+    return result
+
+
+def _write_frames(job: FreqJob, frames: list[pl.DataFrame], k: int) -> Path:
+    path = job.part_dir / f"part{job.region.order:06d}_{k:04d}.parquet"
+    pl.concat(frames).write_parquet(path)
+    return path

@@ -1,0 +1,1 @@
+"""The reference genome model: assemblies, contig names, PARs, ploidy."""

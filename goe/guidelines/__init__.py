@@ -1,0 +1,1 @@
+"""Guideline profiles: versioned quality thresholds with their sources."""

@@ -1,0 +1,1 @@
+"""The shareable frequency package: files, GDI naming, manifest, checksums."""

@@ -1,0 +1,1 @@
+"""What may leave a country: small-count protection and privacy checks."""

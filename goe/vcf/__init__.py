@@ -1,0 +1,1 @@
+"""VCF/BCF input (reading, index, partitioning) and sites-VCF output (BGZF)."""

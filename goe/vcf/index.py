@@ -1,0 +1,141 @@
+"""Read tabix (.tbi) and CSI indexes: where each contig's records lie in the file.
+
+Only what partitioning needs: per contig, (position, compressed offset)
+checkpoints and the record count htslib keeps in the pseudo-bin.
+"""
+
+from __future__ import annotations
+
+import gzip
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from goe.errors import VcfError
+
+_TBI_WINDOW_SHIFT = 14
+
+
+@dataclass
+class ContigIndex:
+    """Checkpoints of one contig: sorted (0-based position, compressed file offset)."""
+
+    name: str | None  # None for BCF (names come from the header, by index)
+    checkpoints: list[tuple[int, int]] = field(default_factory=list)
+    n_records: int | None = None
+    first_offset: int | None = None
+
+
+@dataclass
+class VcfIndex:
+    """A parsed index: one :class:`ContigIndex` per reference, in file order."""
+
+    path: Path
+    kind: str  # "tbi" or "csi"
+    contigs: list[ContigIndex]
+
+
+def find_index(path: Path) -> Path | None:
+    """The index file htslib would use for ``path`` (``.tbi`` or ``.csi``), if any."""
+    for suffix in (".tbi", ".csi"):
+        cand = path.with_name(path.name + suffix)
+        if cand.exists():
+            return cand
+    return None
+
+
+def read_index(index_path: Path) -> VcfIndex:
+    """Parse a .tbi or .csi file."""
+    try:
+        data = gzip.decompress(index_path.read_bytes())
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise VcfError(f"{index_path}: cannot read the index ({exc})", hint="re-create it with 'bcftools index'") from None
+    magic = data[:4]
+    try:
+        if magic == b"TBI\x01":
+            return _read_tbi(index_path, data)
+        if magic == b"CSI\x01":
+            return _read_csi(index_path, data)
+    except struct.error:
+        pass
+    raise VcfError(f"{index_path}: not a valid tabix or CSI index", hint="re-create it with 'bcftools index'")
+
+
+class _Buf:
+    def __init__(self, data: bytes, offset: int = 0) -> None:
+        self.data, self.off = data, offset
+
+    def take(self, fmt: str) -> tuple[int, ...]:
+        vals = struct.unpack_from("<" + fmt, self.data, self.off)
+        self.off += struct.calcsize("<" + fmt)
+        return vals
+
+    def raw(self, n: int) -> bytes:
+        out = self.data[self.off : self.off + n]
+        self.off += n
+        return out
+
+
+def _names(blob: bytes) -> list[str]:
+    return [n.decode() for n in blob.split(b"\x00") if n]
+
+
+def _read_tbi(path: Path, data: bytes) -> VcfIndex:
+    buf = _Buf(data, 4)
+    (n_ref,) = buf.take("i")
+    buf.take("6i")
+    (l_nm,) = buf.take("i")
+    names = _names(buf.raw(l_nm))
+    contigs = []
+    for r in range(n_ref):
+        ci = ContigIndex(names[r] if r < len(names) else None)
+        (n_bin,) = buf.take("i")
+        for _ in range(n_bin):
+            bin_id, n_chunk = buf.take("Ii")
+            chunks = [buf.take("QQ") for _ in range(n_chunk)]
+            if bin_id == 37450 and n_chunk == 2:
+                ci.first_offset = chunks[0][0] >> 16
+                ci.n_records = chunks[1][0]
+        (n_intv,) = buf.take("i")
+        ioff = buf.take(f"{n_intv}Q") if n_intv else ()
+        last = -1
+        for i, voff in enumerate(ioff):
+            coff = voff >> 16
+            if voff and coff != last:
+                ci.checkpoints.append((i << _TBI_WINDOW_SHIFT, coff))
+                last = coff
+        contigs.append(ci)
+    return VcfIndex(path, "tbi", contigs)
+
+
+def _read_csi(path: Path, data: bytes) -> VcfIndex:
+    buf = _Buf(data, 4)
+    min_shift, depth, l_aux = buf.take("3i")
+    aux = buf.raw(l_aux)
+    names: list[str] = []
+    if l_aux >= 28:
+        (l_nm,) = struct.unpack_from("<i", aux, 24)
+        names = _names(aux[28 : 28 + l_nm])
+    (n_ref,) = buf.take("i")
+    pseudo = ((1 << ((depth + 1) * 3)) - 1) // 7 + 1
+    leaf_first = ((1 << (depth * 3)) - 1) // 7
+    contigs = []
+    for r in range(n_ref):
+        ci = ContigIndex(names[r] if r < len(names) else None)
+        (n_bin,) = buf.take("i")
+        points: dict[int, int] = {}
+        for _ in range(n_bin):
+            bin_id, loffset, n_chunk = buf.take("IQi")
+            chunks = [buf.take("QQ") for _ in range(n_chunk)]
+            if bin_id == pseudo:
+                if n_chunk == 2:
+                    ci.first_offset = chunks[0][0] >> 16
+                    ci.n_records = chunks[1][0]
+                continue
+            if bin_id >= leaf_first and chunks:
+                start = (bin_id - leaf_first) << min_shift
+                coff = min(c[0] for c in chunks) >> 16
+                points[start] = min(coff, points.get(start, coff))
+        ci.checkpoints = sorted(points.items())
+        contigs.append(ci)
+    return VcfIndex(path, "csi", contigs)

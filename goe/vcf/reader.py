@@ -1,0 +1,266 @@
+"""Open a cohort VCF/BCF, check it, and read records in batches of numpy arrays.
+
+cyvcf2 (htslib) does the parsing; this module turns records into
+:class:`RecordBatch` arrays so that counting is vectorised over a batch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from cyvcf2 import VCF
+
+from goe.errors import VcfError
+from goe.vcf.index import find_index
+from goe.vcf.partition import Region
+
+BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
+_INT32_MISSING = -2147483648
+_INT32_END = -2147483647
+
+
+@dataclass(frozen=True)
+class VcfInfo:
+    """What goe needs from a VCF/BCF header."""
+
+    path: Path
+    index: Path
+    samples: tuple[str, ...]
+    contigs: tuple[str, ...]
+    contig_lengths: dict[str, int | None]
+    format_fields: frozenset[str]
+    info_fields: dict[str, str]  # ID -> Type
+    filters: dict[str, str]  # ID -> Description
+    is_bcf: bool
+
+
+def inspect_vcf(path: str | Path) -> VcfInfo:
+    """Check that ``path`` is a readable, indexed, bgzipped VCF or BCF with GT; read its header."""
+    path = Path(path)
+    if not path.exists():
+        raise VcfError(f"{path}: file not found")
+    if path.is_dir():
+        raise VcfError(f"{path}: is a folder, not a VCF/BCF file")
+    with path.open("rb") as fh:
+        head = fh.read(18)
+        fh.seek(0, 2)
+        size = fh.tell()
+        fh.seek(max(size - 28, 0))
+        tail = fh.read(28)
+    if size == 0:
+        raise VcfError(f"{path}: the file is empty")
+    if head[:2] != b"\x1f\x8b":
+        raise VcfError(
+            f"{path}: not compressed", hint=f"compress and index it: bgzip {path.name} && tabix -p vcf {path.name}.gz"
+        )
+    if len(head) < 16 or head[12:14] != b"BC":
+        raise VcfError(
+            f"{path}: compressed with plain gzip, not bgzip",
+            hint=f"recompress: zcat {path.name} | bgzip > fixed.vcf.gz && tabix -p vcf fixed.vcf.gz",
+        )
+    if tail != BGZF_EOF:
+        raise VcfError(
+            f"{path}: the file is truncated (no BGZF end-of-file marker)",
+            hint="copy or download it again, then check it with 'bcftools view -h'",
+        )
+    index = find_index(path)
+    if index is None:
+        raise VcfError(
+            f"{path}: no index (.tbi or .csi) next to the file",
+            hint=f"create one: bcftools index {path.name}",
+        )
+    if index.stat().st_mtime + 1 < path.stat().st_mtime:
+        raise VcfError(f"{index}: the index is older than the file", hint=f"re-create it: bcftools index -f {path.name}")
+    try:
+        vcf = VCF(str(path), lazy=True)
+    except (OSError, ValueError) as exc:
+        raise VcfError(f"{path}: cannot open as VCF/BCF ({exc})") from None
+    try:
+        fmt: set[str] = set()
+        info: dict[str, str] = {}
+        filters: dict[str, str] = {}
+        lengths: dict[str, int | None] = {}
+        contig_order: list[str] = []
+        for h in vcf.header_iter():
+            kind = h.type
+            d = h.info()
+            if kind == "FORMAT":
+                fmt.add(d["ID"])
+            elif kind == "INFO":
+                info[d["ID"]] = d.get("Type", "String")
+            elif kind == "FILTER":
+                filters[d["ID"]] = d.get("Description", "").strip('"')
+            elif kind == "CONTIG":
+                contig_order.append(d["ID"])
+                lengths[d["ID"]] = int(d["length"]) if d.get("length", "").isdigit() else None
+        samples = tuple(vcf.samples)
+        seqnames: list[str] = []
+        try:
+            seqnames = list(vcf.seqnames)
+        except (ValueError, OSError):
+            seqnames = []
+        for name in seqnames:
+            if name not in lengths:
+                lengths[name] = None
+                contig_order.append(name)
+    finally:
+        vcf.close()
+    if "GT" not in fmt:
+        raise VcfError(f"{path}: no FORMAT/GT in the header, so there are no genotypes to count")
+    if not samples:
+        raise VcfError(f"{path}: the VCF has no sample columns", hint="goe freq needs the joint-called genotypes")
+    return VcfInfo(
+        path, index, samples, tuple(contig_order), lengths, frozenset(fmt), info, filters,
+        path.suffix == ".bcf",
+    )
+
+
+@dataclass
+class RecordBatch:
+    """Up to ``batch_size`` records of one region, decoded to arrays."""
+
+    contig: str
+    pos: np.ndarray  # int64 (B,)
+    ids: list[str]
+    refs: list[str]
+    alts: list[list[str]]
+    qual: np.ndarray  # float64 (B,), NaN when missing
+    filters: list[str | None]
+    info: dict[str, np.ndarray]  # float64 (B,), NaN when missing
+    gt: np.ndarray  # int16 (B, n, 2): allele, -1 missing, -2 absent (haploid)
+    gq: np.ndarray | None  # int32 (B, n), -1 missing
+    dp: np.ndarray | None
+    ad: np.ndarray | None  # int32 (B, n, 2): AD of the two GT alleles, -1 missing
+
+    def __len__(self) -> int:
+        return len(self.pos)
+
+
+def _info_float(value: object) -> float:
+    if value is None or isinstance(value, str | bool):
+        return math.nan
+    if isinstance(value, tuple):
+        value = value[0] if value else None
+        if value is None:
+            return math.nan
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _format_int(record: object, key: str, n: int) -> np.ndarray:
+    arr = record.format(key)  # type: ignore[attr-defined]
+    if arr is None:
+        return np.full(n, -1, dtype=np.int32)
+    col = np.asarray(arr)[:, 0].astype(np.int32, copy=True)
+    col[(col == _INT32_MISSING) | (col == _INT32_END)] = -1
+    return col
+
+
+def iter_batches(
+    path: Path,
+    region: Region,
+    samples: Sequence[str],
+    info_keys: Sequence[str],
+    want: frozenset[str],
+    batch_size: int = 512,
+) -> Iterator[RecordBatch]:
+    """Yield batches of the records whose POS lies in ``region`` (only ``samples``, in VCF order).
+
+    ``want`` names the FORMAT fields to decode besides GT (``GQ``, ``DP``, ``AD``).
+    """
+    vcf = VCF(str(path), samples=list(samples), lazy=True, threads=1)
+    try:
+        n = len(vcf.samples)
+        rows = _Rows(region.contig, n, info_keys, want, batch_size)
+        try:
+            for rec in vcf(region.query()):
+                pos = rec.POS
+                if not region.contains(pos):
+                    continue
+                rows.add(rec)
+                if rows.size == batch_size:
+                    yield rows.flush()
+        except Exception as exc:  # htslib errors surface as assorted exception types
+            raise VcfError(f"{path}: cannot read records in {region} ({exc})", hint="check the file with 'bcftools view'") from None
+        if rows.size:
+            yield rows.flush()
+    finally:
+        vcf.close()
+
+
+class _Rows:
+    """Accumulates decoded records into preallocated arrays."""
+
+    def __init__(self, contig: str, n: int, info_keys: Sequence[str], want: frozenset[str], size: int) -> None:
+        self.contig, self.n, self.info_keys, self.want, self.cap = contig, n, list(info_keys), want, size
+        self._alloc()
+
+    def _alloc(self) -> None:
+        cap, n = self.cap, self.n
+        self.size = 0
+        self.pos = np.zeros(cap, dtype=np.int64)
+        self.qual = np.full(cap, math.nan)
+        self.ids: list[str] = []
+        self.refs: list[str] = []
+        self.alts: list[list[str]] = []
+        self.filters: list[str | None] = []
+        self.info = {k: np.full(cap, math.nan) for k in self.info_keys}
+        self.gt = np.full((cap, n, 2), -1, dtype=np.int16)
+        self.gq = np.full((cap, n), -1, dtype=np.int32) if "GQ" in self.want else None
+        self.dp = np.full((cap, n), -1, dtype=np.int32) if "DP" in self.want else None
+        self.ad = np.full((cap, n, 2), -1, dtype=np.int32) if "AD" in self.want else None
+
+    def add(self, rec: object) -> None:
+        i = self.size
+        r = rec
+        self.pos[i] = r.POS  # type: ignore[attr-defined]
+        q = r.QUAL  # type: ignore[attr-defined]
+        if q is not None:
+            self.qual[i] = q
+        self.ids.append(r.ID or ".")  # type: ignore[attr-defined]
+        self.refs.append(r.REF)  # type: ignore[attr-defined]
+        self.alts.append(list(r.ALT))  # type: ignore[attr-defined]
+        self.filters.append(r.FILTER)  # type: ignore[attr-defined]
+        if self.info_keys:
+            info = r.INFO  # type: ignore[attr-defined]
+            for k in self.info_keys:
+                self.info[k][i] = _info_float(info.get(k))
+        g = r.genotype.array()  # type: ignore[attr-defined]
+        if r.ploidy >= 2 and g.shape[1] >= 3:  # type: ignore[attr-defined]
+            self.gt[i] = g[:, :2]
+        else:  # all haploid: the second column is the phase flag
+            self.gt[i, :, 0] = g[:, 0]
+            self.gt[i, :, 1] = -2
+        if self.gq is not None:
+            self.gq[i] = _format_int(r, "GQ", self.n)
+        if self.dp is not None:
+            self.dp[i] = _format_int(r, "DP", self.n)
+        if self.ad is not None:
+            ad = r.format("AD")  # type: ignore[attr-defined]
+            if ad is not None:
+                ad = np.asarray(ad)
+                gt = self.gt[i]
+                idx = np.clip(gt.astype(np.int64), 0, ad.shape[1] - 1)
+                pair = np.take_along_axis(ad, idx, axis=1).astype(np.int32)
+                pair[(pair < 0) | (gt < 0)] = -1
+                self.ad[i] = pair
+        self.size += 1
+
+    def flush(self) -> RecordBatch:
+        s = self.size
+        batch = RecordBatch(
+            self.contig, self.pos[:s].copy(), self.ids, self.refs, self.alts, self.qual[:s].copy(),
+            self.filters, {k: v[:s].copy() for k, v in self.info.items()},
+            self.gt[:s].copy(),
+            None if self.gq is None else self.gq[:s].copy(),
+            None if self.dp is None else self.dp[:s].copy(),
+            None if self.ad is None else self.ad[:s].copy(),
+        )
+        self._alloc()
+        return batch
