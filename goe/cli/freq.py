@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -50,38 +51,48 @@ def provenance_command(vcf: Path, samples: Path, out: Path, **opts: object) -> s
 @app.command("freq")
 @handle_errors
 def freq(
-    cohort: Path = typer.Argument(..., help="Joint-called cohort VCF.gz (tabix/CSI index) or BCF (CSI index)."),
-    samples: Path = typer.Option(..., "--samples", "-s", help="Sample sheet (TSV/CSV): sample_id, sex, country[, vcf_sample_id, ...]."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output folder for the frequency package."),
-    keep: Path | None = typer.Option(None, "--keep", help="Only these sample IDs (one per line), e.g. goe qc's pass_samples.txt."),
-    assembly: str = typer.Option("GRCh38", "--assembly", help="GRCh38 or GRCh37 (PARs and contig lengths)."),
-    guidelines: str = typer.Option("1mg-proof-draft", "--guidelines", help="Guideline profile name or TOML file (mask and filter thresholds)."),
-    mask: bool = typer.Option(True, "--mask/--no-mask", help="Set low-quality genotypes missing (GQ, DP, allele balance)."),
-    min_allele_count: int = typer.Option(0, "--min-allele-count", min=0, help="Small-count floor: withhold population rows with 0 < AC < N or 0 < AN-AC < N (0 = off)."),
-    group_by: list[str] = typer.Option([], "--group-by", help="Extra sample-sheet column to group by (repeatable)."),
-    country: str | None = typer.Option(None, "--country", help="Country of the package when the sheet holds several."),
-    workers: int | None = typer.Option(None, "--workers", "-j", min=1, help="Worker processes [default: all cores]."),
-    partition_size: str = typer.Option("16M", "--partition-size", help="Target compressed bytes per partition (advanced)."),
-    force: bool = typer.Option(False, "--force", help="Replace an existing package in --out."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
-    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON instead of a table."),
+    cohort: Annotated[Path, typer.Argument(help="Joint-called cohort VCF.gz (tabix/CSI index) or BCF (CSI index).")],
+    samples: Annotated[
+        Path, typer.Option("--samples", "-s", help="Sample sheet (TSV/CSV): sample_id, sex, country[, vcf_sample_id].")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for the frequency package.")],
+    keep: Annotated[
+        Path | None, typer.Option(help="Only these sample IDs (one per line), e.g. goe qc's pass_samples.txt.")
+    ] = None,
+    assembly: Annotated[str, typer.Option(help="GRCh38 or GRCh37 (PARs and contig lengths).")] = "GRCh38",
+    guidelines: Annotated[
+        str, typer.Option(help="Guideline profile name or TOML file (mask and filter thresholds).")
+    ] = "1mg-proof-draft",
+    mask: Annotated[bool, typer.Option("--mask/--no-mask", help="Set low-quality genotypes missing.")] = True,
+    min_allele_count: Annotated[
+        int, typer.Option(min=0, help="Small-count floor: withhold rows with 0 < AC < N or 0 < AN-AC < N (0 = off).")
+    ] = 0,
+    group_by: Annotated[
+        list[str] | None, typer.Option("--group-by", help="Extra sample-sheet column to group by (repeatable).")
+    ] = None,
+    country: Annotated[str | None, typer.Option(help="Country of the package when the sheet holds several.")] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-j", min=1, help="Worker processes [default: all cores].")
+    ] = None,
+    partition_size: Annotated[str, typer.Option(help="Target compressed bytes per partition (advanced).")] = "16M",
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing package in --out.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON instead of a table.")] = False,
 ) -> None:
     """Compute exact per-country, per-sex allele frequencies and write a shareable package.
 
-    Writes sites.vcf.gz (+ .tbi) in the GDI population grammar, frequencies.parquet
-    (one row per allele and population) and manifest.json (counts, parameters,
-    sha256 of every file). No sample ID or genotype leaves in the package.
-    """
+    Writes sites.vcf.gz (+ .tbi) in the GDI population grammar, frequencies.parquet (one row per allele and population) and manifest.json (counts, parameters, sha256 of every file). No sample ID or genotype is written to the package.
+    """  # noqa: E501
     part_bytes = parse_size(partition_size) if partition_size else DEFAULT_PARTITION_BYTES
     opts = FreqOptions(
         vcf=cohort, samples=samples, out=out, keep=keep, assembly=assembly, guidelines=guidelines,
-        mask=mask, min_allele_count=min_allele_count, group_by=tuple(group_by), country=country,
+        mask=mask, min_allele_count=min_allele_count, group_by=tuple(group_by or ()), country=country,
         workers=workers, force=force, partition_bytes=part_bytes,
     )
     opts.command_line = provenance_command(
         cohort, samples, out, keep=keep, assembly=assembly if assembly != "GRCh38" else None,
         guidelines=guidelines if guidelines != "1mg-proof-draft" else None, no_mask=not mask,
-        min_allele_count=min_allele_count or None, group_by=tuple(group_by), country=country,
+        min_allele_count=min_allele_count or None, group_by=tuple(group_by or ()), country=country,
     )
     with RichProgress(enabled=not quiet and not as_json) as progress:
         result = compute_frequencies(opts, progress)

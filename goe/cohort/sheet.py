@@ -129,7 +129,9 @@ def read_sample_sheet(path: str | Path) -> SampleSheet:
         if country.upper() != country or country not in ISO_3166_ALPHA2:
             upper = country.upper()
             suggestion = COMMON_MISTAKES.get(upper, upper if upper in ISO_3166_ALPHA2 else None)
-            hint = f"did you mean {suggestion}?" if suggestion else "use an ISO 3166-1 alpha-2 code such as FI, DE or ES"
+            hint = (
+                f"did you mean {suggestion}?" if suggestion else "use an ISO 3166-1 alpha-2 code such as FI, DE or ES"
+            )
             raise SampleSheetError(
                 f"{path} line {lineno}: invalid country code '{country}' for sample '{sid}'", hint=hint
             )

@@ -27,7 +27,7 @@ class VariantFilters:
     def header_lines(self) -> list[str]:
         lines = []
         for c in self.checks:
-            desc = f"{c.description or c.metric} {c.describe_threshold()} fails [{c.id}; {c.source}]"
+            desc = f"{c.description or c.metric}: fails unless {c.metric} {c.describe_threshold()} ({c.id}; {c.source})"
             lines.append(f'##FILTER=<ID={c.filter},Description="{_quote(desc)}">')
         return lines
 
@@ -36,17 +36,17 @@ def _quote(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def filters_from_profile(profile: Profile, info_fields: dict[str, str]) -> tuple[VariantFilters, list[str]]:
-    """Variant checks usable on a VCF with these INFO fields; plus the ones left out, explained."""
+def filters_from_profile(profile: Profile, info_fields: dict[str, str]) -> tuple[VariantFilters, list[Check]]:
+    """Variant checks usable on a VCF with these INFO fields; plus the checks left out (field absent)."""
     checks: list[Check] = []
     keys: list[str] = []
-    skipped: list[str] = []
+    skipped: list[Check] = []
     for c in profile.level("variant"):
         metric = c.metric
         if metric.startswith("INFO/"):
             key = metric[5:]
             if key not in info_fields:
-                skipped.append(f"{c.id} ({metric} {c.describe_threshold()}): no INFO/{key} in the VCF")
+                skipped.append(c)
                 continue
             if info_fields[key] not in ("Integer", "Float"):
                 raise GuidelineError(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from goe.errors import GuidelineError
 from goe.genome.ploidy import PLOIDY
 from goe.guidelines.profile import Check, Profile
 from goe.vcf.reader import RecordBatch
@@ -43,14 +44,12 @@ class GenotypeMask:
         return frozenset(out)
 
 
-def mask_from_profile(profile: Profile, format_fields: frozenset[str]) -> tuple[GenotypeMask, list[str]]:
-    """The mask the profile asks for, less what the VCF cannot support; plus the reasons left out."""
+def mask_from_profile(profile: Profile, format_fields: frozenset[str]) -> tuple[GenotypeMask, list[Check]]:
+    """The mask the profile asks for, less the checks whose FORMAT field the VCF lacks (returned too)."""
     chosen: dict[str, Check | None] = {"FORMAT/GQ": None, "FORMAT/DP": None, "FORMAT/AB": None}
-    skipped: list[str] = []
+    skipped: list[Check] = []
     for check in profile.level("genotype"):
         if check.metric not in GENOTYPE_METRICS:
-            from goe.errors import GuidelineError
-
             raise GuidelineError(
                 f"{profile.source_path}: genotype check {check.id} uses metric {check.metric}, "
                 f"which goe freq cannot apply",
@@ -60,7 +59,7 @@ def mask_from_profile(profile: Profile, format_fields: frozenset[str]) -> tuple[
         if field in format_fields:
             chosen[check.metric] = check
         else:
-            skipped.append(f"{check.id} ({check.metric} {check.describe_threshold()}) needs FORMAT/{field}")
+            skipped.append(check)
     return GenotypeMask(chosen["FORMAT/GQ"], chosen["FORMAT/DP"], chosen["FORMAT/AB"]), skipped
 
 

@@ -16,8 +16,8 @@ from goe.errors import AssemblyError, SampleSheetError, UsageError, VcfError
 from goe.freq.filters import filters_from_profile
 from goe.freq.genotypes import GenotypeMask, mask_from_profile
 from goe.freq.worker import FreqJob, PartResult, run_freq_part
-from goe.genome.assemblies import check_contig_lengths, canonical_contig, get_assembly
-from goe.guidelines.profile import load_profile
+from goe.genome.assemblies import canonical_contig, check_contig_lengths, get_assembly
+from goe.guidelines.profile import Check, load_profile
 from goe.package.finalise import PackageSpec, finalise_package
 from goe.package.staging import Staging
 from goe.progress import NO_PROGRESS, Progress
@@ -79,6 +79,11 @@ def match_samples(sheet: SampleSheet, info: VcfInfo, warnings: list[str]) -> tup
     return ordered, extra
 
 
+def _not_applied(checks: list[Check], vcf_name: str, kind: str) -> str:
+    parts = ", ".join(f"{c.metric} {c.describe_threshold()}" for c in checks)
+    return f"{parts} not applied ({vcf_name} has no such {kind} field)"
+
+
 def _country(samples: list[Sample], given: str | None) -> str | None:
     countries = sorted({s.country for s in samples})
     if given is None:
@@ -108,11 +113,11 @@ def compute_frequencies(opts: FreqOptions, progress: Progress = NO_PROGRESS) -> 
     country = _country(samples, opts.country)
 
     mask, skipped = mask_from_profile(profile, info.format_fields) if opts.mask else (GenotypeMask(), [])
-    for s in skipped:
-        _warn(warnings, f"genotype mask: {s}, which {info.path.name} lacks; that part of the mask is not applied")
+    if skipped:
+        _warn(warnings, "genotype mask: " + _not_applied(skipped, info.path.name, "FORMAT"))
     vfilters, fskipped = filters_from_profile(profile, info.info_fields)
-    for s in fskipped:
-        _warn(warnings, f"variant filter {s}; not applied")
+    if fskipped:
+        _warn(warnings, "variant filters: " + _not_applied(fskipped, info.path.name, "INFO"))
 
     index = read_index(info.index)
     primary = {c for c in info.contigs if canonical_contig(c) is not None}
@@ -153,7 +158,8 @@ def compute_frequencies(opts: FreqOptions, progress: Progress = NO_PROGRESS) -> 
             country=country, min_allele_count=opts.min_allele_count, group_by=opts.group_by,
             keep_list=opts.keep.name if opts.keep else None, command_line=opts.command_line,
             n_in_sheet=n_in_sheet, n_vcf_not_in_sheet=n_extra, stats=dict(stats),
-            not_applied=[*skipped, *fskipped], goe_version=__version__,
+            not_applied=[f"{c.id} ({c.metric} {c.describe_threshold()})" for c in (*skipped, *fskipped)],
+            goe_version=__version__,
         )
         manifest = finalise_package(staging.path, parts, spec, progress)
         staging.publish()

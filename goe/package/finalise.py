@@ -93,7 +93,8 @@ def sites_header(spec: PackageSpec) -> str:
     own = {c.filter for c in spec.filters.checks}
     for fid, desc in spec.info.filters.items():
         if fid != "PASS" and fid not in own:
-            lines.append(f'##FILTER=<ID={fid},Description="{desc} (from the input VCF)">')
+            text = f"{desc} (set in the input VCF)" if desc else "Set in the input VCF"
+            lines.append(f'##FILTER=<ID={fid},Description="{text}">')
     lines += spec.filters.header_lines()
     lines += info_header_lines(spec.groups.groups)
     lines.append("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO")

@@ -49,7 +49,9 @@ def read_index(index_path: Path) -> VcfIndex:
     try:
         data = gzip.decompress(index_path.read_bytes())
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise VcfError(f"{index_path}: cannot read the index ({exc})", hint="re-create it with 'bcftools index'") from None
+        raise VcfError(
+            f"{index_path}: cannot read the index ({exc})", hint="re-create it with 'bcftools index'"
+        ) from None
     magic = data[:4]
     try:
         if magic == b"TBI\x01":

@@ -6,6 +6,7 @@ cyvcf2 (htslib) does the parsing; this module turns records into
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -55,7 +56,8 @@ def inspect_vcf(path: str | Path) -> VcfInfo:
         raise VcfError(f"{path}: the file is empty")
     if head[:2] != b"\x1f\x8b":
         raise VcfError(
-            f"{path}: not compressed", hint=f"compress and index it: bgzip {path.name} && tabix -p vcf {path.name}.gz"
+            f"{path}: not compressed",
+            hint=f"compress and index it: bgzip {path.name} && tabix -p vcf {path.name}.gz",
         )
     if len(head) < 16 or head[12:14] != b"BC":
         raise VcfError(
@@ -74,7 +76,9 @@ def inspect_vcf(path: str | Path) -> VcfInfo:
             hint=f"create one: bcftools index {path.name}",
         )
     if index.stat().st_mtime + 1 < path.stat().st_mtime:
-        raise VcfError(f"{index}: the index is older than the file", hint=f"re-create it: bcftools index -f {path.name}")
+        logging.getLogger("goe").warning(
+            f"{index.name} is older than {path.name}; if the file changed, re-create it: bcftools index -f {path.name}"
+        )
     try:
         vcf = VCF(str(path), lazy=True)
     except (OSError, ValueError) as exc:
@@ -187,7 +191,9 @@ def iter_batches(
                 if rows.size == batch_size:
                     yield rows.flush()
         except Exception as exc:  # htslib errors surface as assorted exception types
-            raise VcfError(f"{path}: cannot read records in {region} ({exc})", hint="check the file with 'bcftools view'") from None
+            raise VcfError(
+                f"{path}: cannot read records in {region} ({exc})", hint="check the file with 'bcftools view'"
+            ) from None
         if rows.size:
             yield rows.flush()
     finally:

@@ -1,0 +1,50 @@
+# goe — the two set-up commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEMO   ?= demo-output
+
+.PHONY: demo test lint tools install install-test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## demo: install, run the whole chain on examples/, print where the outputs are
+demo: install
+	@rm -rf $(DEMO) && mkdir -p $(DEMO)
+	$(BIN)/goe freq examples/cohort/eur_chr20.vcf.gz --samples examples/cohort/samples.tsv \
+		--assembly GRCh37 --out $(DEMO)/freq
+	@echo
+	@echo "Outputs:"
+	@echo "  $(DEMO)/freq/sites.vcf.gz         sites-only VCF in the GDI population grammar (+ .tbi)"
+	@echo "  $(DEMO)/freq/frequencies.parquet  one row per allele and population"
+	@echo "  $(DEMO)/freq/manifest.json        counts, parameters, sha256 of every file"
+
+## tools: bcftools, tabix and plink2 (apt-get, when missing and running as root)
+tools:
+	@sh .ci/install-tools.sh
+
+## lint: ruff and mypy
+lint: install-test
+	$(BIN)/ruff check goe tests
+	$(BIN)/mypy goe
+
+## test: install with test extras, the reference tools, lint, then pytest
+test: install-test tools lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache
