@@ -30,10 +30,10 @@ def parse_size(text: str) -> int:
 def provenance_command(vcf: Path, samples: Path, out: Path, **opts: object) -> str:
     """The command line as recorded in the package: options that change the output only.
 
-    --workers, --quiet, --force and --json are left out, so the package is the
-    same bytes however it was run.
+    --workers, --quiet, --force and --json are left out and --out is reduced to
+    the folder name, so the package is the same bytes wherever and however it was run.
     """
-    words = ["goe", "freq", str(vcf), "--samples", str(samples), "--out", str(out)]
+    words = ["goe", "freq", str(vcf), "--samples", str(samples), "--out", out.name or str(out)]
     for name, value in opts.items():
         flag = "--" + name.replace("_", "-")
         if value is None or value == () or value is False:

@@ -10,20 +10,21 @@ from typing import Any
 
 from goe import __version__
 from goe.cohort.groups import GroupSet, build_groups
-from goe.cohort.sheet import Sample, SampleSheet, read_keep_list, read_sample_sheet
+from goe.cohort.match import match_samples
+from goe.cohort.sheet import Sample, read_keep_list, read_sample_sheet
 from goe.engine.local import default_workers, run_tasks
-from goe.errors import AssemblyError, SampleSheetError, UsageError, VcfError
+from goe.errors import UsageError
 from goe.freq.filters import filters_from_profile
 from goe.freq.genotypes import GenotypeMask, mask_from_profile
 from goe.freq.worker import FreqJob, PartResult, run_freq_part
-from goe.genome.assemblies import canonical_contig, check_contig_lengths, get_assembly
+from goe.genome.assemblies import check_contig_lengths, get_assembly
 from goe.guidelines.profile import Check, load_profile
 from goe.package.finalise import PackageSpec, finalise_package
 from goe.package.staging import Staging
 from goe.progress import NO_PROGRESS, Progress
-from goe.vcf.index import read_index
-from goe.vcf.partition import DEFAULT_PARTITION_BYTES, plan_regions
-from goe.vcf.reader import VcfInfo, inspect_vcf
+from goe.vcf.partition import DEFAULT_PARTITION_BYTES
+from goe.vcf.plan import plan_input
+from goe.vcf.reader import inspect_vcf
 
 log = logging.getLogger("goe")
 
@@ -62,23 +63,6 @@ def _warn(warnings: list[str], message: str) -> None:
     log.warning(message)
 
 
-def match_samples(sheet: SampleSheet, info: VcfInfo, warnings: list[str]) -> tuple[list[Sample], int]:
-    """Kept samples in VCF column order; error on sheet samples absent from the VCF."""
-    in_vcf = set(info.samples)
-    absent = [s for s in sheet.samples if s.vcf_sample_id not in in_vcf]
-    if absent:
-        first = absent[0]
-        more = f" (and {len(absent) - 1} more)" if len(absent) > 1 else ""
-        raise SampleSheetError(
-            f"{sheet.path} line {first.line}: sample '{first.vcf_sample_id}' is not in {info.path.name}{more}",
-            hint="fix sample_id/vcf_sample_id, or leave the sample out with --keep",
-        )
-    by_vcf = {s.vcf_sample_id: s for s in sheet.samples}
-    ordered = [by_vcf[v] for v in info.samples if v in by_vcf]
-    extra = len(info.samples) - len(ordered)
-    return ordered, extra
-
-
 def _not_applied(checks: list[Check], vcf_name: str, kind: str) -> str:
     parts = ", ".join(f"{c.metric} {c.describe_threshold()}" for c in checks)
     return f"{parts} not applied ({vcf_name} has no such {kind} field)"
@@ -106,7 +90,7 @@ def compute_frequencies(opts: FreqOptions, progress: Progress = NO_PROGRESS) -> 
         sheet = sheet.restrict(read_keep_list(opts.keep, sheet))
     info = inspect_vcf(opts.vcf)
     check_contig_lengths(assembly, info.contig_lengths, str(opts.vcf))
-    samples, n_extra = match_samples(sheet, info, warnings)
+    samples, n_extra = match_samples(sheet, info.samples, info.path.name)
     if n_extra:
         _warn(warnings, f"{n_extra} sample(s) in {info.path.name} are not in the sample sheet and are left out")
     groups: GroupSet = build_groups(samples, opts.group_by)
@@ -119,36 +103,21 @@ def compute_frequencies(opts: FreqOptions, progress: Progress = NO_PROGRESS) -> 
     if fskipped:
         _warn(warnings, "variant filters: " + _not_applied(fskipped, info.path.name, "INFO"))
 
-    index = read_index(info.index)
-    primary = {c for c in info.contigs if canonical_contig(c) is not None}
+    plan = plan_input(info, assembly, opts.partition_bytes)
     stats: Counter[str] = Counter()
-    names = list(info.contigs)
-    n_records_total = 0
-    for i, ci in enumerate(index.contigs):
-        name = ci.name if ci.name is not None else (names[i] if i < len(names) else f"#{i}")
-        n = ci.n_records or 0
-        n_records_total += n
-        if name not in primary and n:
-            stats["records_dropped_non_primary_contig"] += n
-            stats[f"records_dropped_contig:{name}"] += n
-    regions = plan_regions(index, names, primary, info.path.stat().st_size, opts.partition_bytes)
-    if not regions:
-        if stats["records_dropped_non_primary_contig"]:
-            shown = ", ".join(sorted(k.split(":", 1)[1] for k in stats if k.startswith("records_dropped_contig:"))[:5])
-            raise AssemblyError(
-                f"{info.path}: no record lies on a primary chromosome of {assembly.name} (contigs: {shown})",
-                hint="goe keeps chromosomes 1-22, X, Y and MT, named with or without 'chr'",
-            )
-        raise VcfError(f"{info.path}: the file holds no variant records")
+    if plan.dropped:
+        stats["records_dropped_non_primary_contig"] = plan.n_dropped
+        for name, n in plan.dropped.items():
+            stats[f"records_dropped_contig:{name}"] = n
 
     workers = opts.workers or default_workers()
     with Staging(opts.out, opts.force) as staging:
         jobs = [
             FreqJob(info.path, r, tuple(s.vcf_sample_id for s in samples), groups, assembly, mask, vfilters,
                     opts.min_allele_count, staging.parts)
-            for r in regions
+            for r in plan.regions
         ]
-        progress.start("goe freq", n_records_total - stats["records_dropped_non_primary_contig"] or None, "records")
+        progress.start("goe freq", plan.n_records, "records")
         parts: list[PartResult] = run_tasks(run_freq_part, jobs, workers, progress)
         progress.finish()
         for p in parts:

@@ -29,10 +29,11 @@ else:  # pragma: no cover
 DEFAULT_PROFILE = "1mg-proof-draft"
 LEVELS = ("sequencing", "sample", "genotype", "variant", "cohort")
 SEVERITIES = ("fail", "warn")
-COMPARATORS = ("<", "<=", ">", ">=", "==", "!=", "between")
+COMPARATORS = ("<", "<=", ">", ">=", "==", "!=", "between", "within_mad")
+SCOPES = ("cohort", "country")
 _CHECK_KEYS = {
     "id", "level", "metric", "comparator", "threshold", "severity", "source",
-    "description", "filter", "scope", "k",
+    "description", "filter", "scope",
 }
 _FILTER_RE = re.compile(r"^[A-Za-z0-9_.]+$")
 
@@ -50,6 +51,7 @@ class Check:
     source: str
     description: str = ""
     filter: str | None = None
+    scope: str = "cohort"
 
     def passes(self, values: np.ndarray) -> np.ndarray:
         """Vectorised: where ``values`` meet the check (NaN means "not assessed": passes)."""
@@ -58,6 +60,8 @@ class Check:
             if self.comparator == "between":
                 lo, hi = self.threshold  # type: ignore[misc]
                 ok = (v >= lo) & (v <= hi)
+            elif self.comparator == "within_mad":
+                raise ValueError("within_mad checks need the whole group: use goe.qc.decide")
             else:
                 t = float(self.threshold)  # type: ignore[arg-type]
                 ok = {
@@ -70,6 +74,8 @@ class Check:
         if self.comparator == "between":
             lo, hi = self.threshold  # type: ignore[misc]
             return f"between {lo:g} and {hi:g}"
+        if self.comparator == "within_mad":
+            return f"within median +- {float(self.threshold):g} MAD ({self.scope})"  # type: ignore[arg-type]
         return f"{self.comparator} {float(self.threshold):g}"  # type: ignore[arg-type]
 
 
@@ -169,9 +175,12 @@ def _parse(data: dict[str, Any], path: Path, digest: str) -> Profile:
         flt = c.get("filter")
         if c["level"] == "variant" and (not isinstance(flt, str) or not _FILTER_RE.match(flt)):
             raise GuidelineError(f"{where}: a variant check needs a 'filter' name (letters, digits, _ or .)")
+        scope = c.get("scope", "cohort")
+        if scope not in SCOPES:
+            raise GuidelineError(f"{where}: scope '{scope}' is not one of {', '.join(SCOPES)}")
         checks.append(
             Check(c["id"], c["level"], c["metric"], c["comparator"], threshold, c["severity"],
-                  c["source"], c.get("description", ""), flt)
+                  c["source"], c.get("description", ""), flt, scope)
         )
     return Profile(
         str(meta["name"]), str(meta["version"]), str(meta.get("title", meta["name"])),

@@ -139,6 +139,7 @@ class RecordBatch:
     gq: np.ndarray | None  # int32 (B, n), -1 missing
     dp: np.ndarray | None
     ad: np.ndarray | None  # int32 (B, n, 2): AD of the two GT alleles, -1 missing
+    ad_ref: np.ndarray | None = None  # int32 (B, n): AD of REF, -1 missing (only with "AD_REF" wanted)
 
     def __len__(self) -> int:
         return len(self.pos)
@@ -221,6 +222,7 @@ class _Rows:
         self.gq = np.full((cap, n), -1, dtype=np.int32) if "GQ" in self.want else None
         self.dp = np.full((cap, n), -1, dtype=np.int32) if "DP" in self.want else None
         self.ad = np.full((cap, n, 2), -1, dtype=np.int32) if "AD" in self.want else None
+        self.ad_ref = np.full((cap, n), -1, dtype=np.int32) if "AD_REF" in self.want else None
 
     def add(self, rec: object) -> None:
         i = self.size
@@ -256,6 +258,10 @@ class _Rows:
                 pair = np.take_along_axis(ad, idx, axis=1).astype(np.int32)
                 pair[(pair < 0) | (gt < 0)] = -1
                 self.ad[i] = pair
+                if self.ad_ref is not None:
+                    ref = ad[:, 0].astype(np.int32)
+                    ref[ref < 0] = -1
+                    self.ad_ref[i] = ref
         self.size += 1
 
     def flush(self) -> RecordBatch:
@@ -267,6 +273,7 @@ class _Rows:
             None if self.gq is None else self.gq[:s].copy(),
             None if self.dp is None else self.dp[:s].copy(),
             None if self.ad is None else self.ad[:s].copy(),
+            None if self.ad_ref is None else self.ad_ref[:s].copy(),
         )
         self._alloc()
         return batch

@@ -1,0 +1,378 @@
+"""The ``goe qc`` HTML report: one self-contained page (inline CSS and SVG, no scripts).
+
+The page stays in the country that made it (it lists sample IDs); the file
+meant for sharing is ``summary.json``. Everything here only renders results
+computed elsewhere: per-sample metrics and statuses, related pairs, the cohort
+summary and the guideline checks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from html import escape
+from typing import Any, NamedTuple
+
+import polars as pl
+
+from goe.guidelines.profile import Check
+from goe.qc.report import svg
+
+_GT, _SEQ, _OTHER = "Genotype-derived metrics (from the VCF)", "Sequencing metrics (alignment QC)", "Other metrics"
+
+
+class MetricInfo(NamedTuple):
+    """Display facts about one per-sample metric."""
+
+    title: str
+    description: str
+    fmt: str  # a MultiQC-style format string, e.g. "{:,.3f}"
+    group: str
+    suffix: str = ""
+
+
+METRICS: dict[str, MetricInfo] = {
+    "call_rate": MetricInfo("Call rate", "Fraction of sites with a called genotype", "{:,.4f}", _GT),
+    "n_snv": MetricInfo("SNVs", "Non-reference SNV genotypes in the sample", "{:,.0f}", _GT),
+    "n_indel": MetricInfo("Indels", "Non-reference indel genotypes in the sample", "{:,.0f}", _GT),
+    "het_hom_ratio": MetricInfo("Het/hom ratio", "Heterozygous to homozygous-alternate calls", "{:,.2f}", _GT),
+    "ti_tv": MetricInfo("Ti/Tv", "Transition to transversion ratio of SNVs", "{:,.3f}", _GT),
+    "ins_del_ratio": MetricInfo("Ins/del ratio", "Insertion to deletion ratio", "{:,.2f}", _GT),
+    "n_singletons": MetricInfo("Singletons", "Variants seen in this sample only", "{:,.0f}", _GT),
+    "mean_dp": MetricInfo("Mean DP", "Mean read depth of the genotype calls", "{:,.1f}", _GT),
+    "mean_gq": MetricInfo("Mean GQ", "Mean genotype quality", "{:,.1f}", _GT),
+    "chrx_het_rate": MetricInfo("chrX het rate", "Heterozygosity on chrX outside the PARs", "{:,.4f}", _GT),
+    "chrx_f": MetricInfo("chrX F", "Inbreeding coefficient on chrX (males near 1)", "{:,.3f}", _GT),
+    "chry_call_rate": MetricInfo("chrY call rate", "Call rate on chrY (near 0 in females)", "{:,.3f}", _GT),
+    "contamination": MetricInfo("Contamination", "Estimated DNA contamination fraction", "{:,.4f}", _GT),
+    "mean_autosome_coverage": MetricInfo("Autosome coverage", "Mean read depth over the autosomes", "{:,.1f}",
+                                         _SEQ, "x"),
+    "pct_autosomes_15x": MetricInfo("% autosomes ≥15x", "Percent of autosomal bases covered ≥15x", "{:,.1f}",
+                                    _SEQ, "%"),
+    "pct_autosomes_20x": MetricInfo("% autosomes ≥20x", "Percent of autosomal bases covered ≥20x", "{:,.1f}",
+                                    _SEQ, "%"),
+    "yield_bp_q30": MetricInfo("Q30 yield", "Sequenced bases with base quality ≥30", "{:,.0f}", _SEQ, " bp"),
+    "cross_contamination_rate": MetricInfo("Cross-contamination", "Estimated cross-sample contamination rate",
+                                           "{:,.4f}", _SEQ),
+    "pct_duplicates": MetricInfo("% duplicates", "Percent of reads marked as duplicates", "{:,.2f}", _SEQ, "%"),
+    "median_insert_size": MetricInfo("Median insert size", "Median insert size of read pairs", "{:,.0f}", _SEQ,
+                                     " bp"),
+    "pct_mapped": MetricInfo("% mapped", "Percent of reads mapped to the reference", "{:,.2f}", _SEQ, "%"),
+    "pct_properly_paired": MetricInfo("% properly paired", "Percent of reads properly paired", "{:,.2f}", _SEQ,
+                                      "%"),
+}
+STATUS_COLORS = {"pass": svg.PASS_COLOR, "warn": svg.WARN_COLOR, "fail": svg.FAIL_COLOR}
+SEX_COLORS = {"male": "#1f77b4", "female": "#c2378e", "unknown": "#7f7f7f"}
+KINSHIP_COLORS = {"duplicate": "#6a3d9a", "first degree": "#1f9e89", "second degree": "#e6a100"}
+KINSHIP_LINES = ((0.354, "duplicate / MZ twin"), (0.177, "1st degree"), (0.0884, "2nd degree"))
+_FAILING = {">=": "<", ">": "≤", "<=": ">", "<": "≥", "==": "≠", "!=": "="}
+_SYMBOL = {">=": "≥", "<=": "≤", "!=": "≠"}
+_KEY_COLUMNS = ("sample_id", "country", "reported_sex", "inferred_sex", "status", "reasons")
+
+_CSS = """
+*{box-sizing:border-box}
+body{margin:0;background:#f4f5f7;color:#222;
+font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif}
+main{max-width:1280px;margin:0 auto;padding:18px 24px 40px}
+h1{font-size:26px;margin:6px 0 2px}h2{font-size:20px;margin:0 0 10px;padding-bottom:6px;border-bottom:2px solid #e2e4e8}
+h3{font-size:15px;margin:18px 0 8px;color:#444}
+section{background:#fff;border:1px solid #e2e4e8;border-radius:8px;padding:16px 20px;margin:16px 0}
+.privacy{background:#fff4d6;border:2px solid #e0a800;border-radius:8px;padding:10px 14px;font-weight:600;color:#6b4d00}
+.meta{color:#555;margin:0 0 12px}.muted{color:#666}.small{font-size:12px}
+.cards{display:flex;gap:12px;flex-wrap:wrap}
+.card{flex:1 1 150px;background:#fff;border:1px solid #e2e4e8;border-left:6px solid #4c78a8;border-radius:8px;
+padding:10px 14px}
+.card b{display:block;font-size:26px}.card.pass{border-left-color:#2ca02c}.card.warn{border-left-color:#ff7f0e}
+.card.fail{border-left-color:#d62728}
+nav{margin:14px 0 0;font-size:13px}nav a{color:#2456a6;margin-right:14px;text-decoration:none}
+table{border-collapse:collapse;width:100%;font-size:13px}
+th,td{text-align:left;padding:5px 10px;border-bottom:1px solid #eceef1;vertical-align:top}
+th{background:#f0f2f5;font-weight:600;white-space:nowrap}th.sorted::after{content:" \\25BE";color:#888}
+tbody tr:nth-child(even){background:#fafbfc}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600}
+.badge.pass{background:#e3f4e1;color:#1e6b1e}.badge.warn{background:#fff0d9;color:#8a4b00}
+.badge.fail{background:#fde2e1;color:#a31515}.badge.draft,.badge.na{background:#eceef1;color:#555}
+code{background:#f0f2f5;border-radius:4px;padding:0 4px;font-size:12px}
+.reason{display:block}.grid{display:flex;flex-wrap:wrap;gap:14px}
+figure{margin:0;border:1px solid #eceef1;border-radius:6px;padding:6px}
+figcaption{font-size:12px;color:#555;padding:2px 4px 0;max-width:460px}
+.na-box{width:460px;min-height:80px;display:flex;align-items:center;justify-content:center;color:#777;
+background:#fafbfc;border:1px dashed #ccc;border-radius:6px;margin:0}
+footer{color:#777;font-size:12px;text-align:center;margin-top:24px}
+"""
+
+
+def render_report(
+    samples: pl.DataFrame, relatedness: pl.DataFrame, summary: Mapping[str, Any], checks: Sequence[Check]
+) -> str:
+    """Render the ``goe qc`` results as one self-contained HTML page (a string).
+
+    ``samples`` has one row per sample (ids, country, sexes, status, reasons and
+    numeric metric columns, null meaning not assessed); ``relatedness`` the
+    related pairs; ``summary`` the shareable aggregates; ``checks`` the
+    sample/sequencing-level guideline checks whose thresholds are drawn.
+    """
+    rows = list(samples.iter_rows(named=True))
+    profile = summary.get("profile", {}) or {}
+    title = f"goe qc report: {profile.get('name', 'unknown profile')}"
+    body = [
+        '<div class="privacy">⚠ Contains sample IDs: do not share outside the national node. '
+        "The shareable file is <code>summary.json</code>.</div>",
+        _header(rows, summary),
+        _section("countries", "Per-country summary", _country_table(rows)),
+        _section("cohort-checks", "Cohort-level checks", _cohort_checks(summary.get("cohort_checks", []))),
+        _section("flagged", "Failing and warning samples", _flagged(rows, checks)),
+        _section("distributions", "Metric distributions", _distributions(samples, checks, summary)),
+        _section("sex", "Sex check", _sex_plot(samples, checks)),
+        _section("relatedness", "Relatedness", _relatedness(relatedness)),
+        f'<footer>Generated by goe {_e(summary.get("goe_version", ""))} · profile {_e(profile.get("name", ""))} '
+        f'{_e(profile.get("version", ""))} · self-contained page, no network needed.</footer>',
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
+        + "\n".join(body)
+        + "\n</main>\n</body>\n</html>\n"
+    )
+
+
+def _header(rows: list[dict[str, Any]], summary: Mapping[str, Any]) -> str:
+    profile = summary.get("profile", {}) or {}
+    cohort = summary.get("cohort", {}) or {}
+    counts = Counter(str(r.get("status", "")) for r in rows)
+    n = int(cohort.get("samples", len(rows)))
+    status = str(profile.get("status", ""))
+    badge = f' <span class="badge {"draft" if status else "na"}">{_e(status)}</span>' if status else ""
+    cards = [f'<div class="card"><span>Samples</span><b>{n:,}</b><span class="muted small">'
+             f'{len({r.get("country") for r in rows})} countries</span></div>']
+    for key in ("pass", "warn", "fail"):
+        k = int(cohort.get(key, counts.get(key, 0)))
+        share = f"{100 * k / n:.1f}% of samples" if n else ""
+        cards.append(f'<div class="card {key}"><span>{key.title()}</span><b>{k:,}</b>'
+                     f'<span class="muted small">{share}</span></div>')
+    nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in (
+        ("countries", "Countries"), ("cohort-checks", "Cohort checks"), ("flagged", "Flagged samples"),
+        ("distributions", "Distributions"), ("sex", "Sex check"), ("relatedness", "Relatedness")))
+    return (
+        f'<header><h1>Cohort QC report</h1><p class="meta">Guideline profile <b>{_e(profile.get("name", "?"))}</b> '
+        f'version {_e(profile.get("version", "?"))}{badge} · goe {_e(summary.get("goe_version", "?"))}</p>'
+        f'<div class="cards">{"".join(cards)}</div><nav>{nav}</nav></header>'
+    )
+
+
+def _country_table(rows: list[dict[str, Any]]) -> str:
+    by: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by.setdefault(str(r.get("country", "")), []).append(r)
+    body = []
+    for country in sorted(by):
+        rs = by[country]
+        c = Counter(str(r.get("status", "")) for r in rs)
+        reasons = Counter(x for r in rs for x in _reasons(r))
+        ranked = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        top = ", ".join(f"<code>{_e(k)}</code> ({v})" for k, v in ranked)
+        body.append(
+            f"<tr><td>{_e(country)}</td><td class=num>{len(rs):,}</td><td class=num>{c['pass']:,}</td>"
+            f"<td class=num>{c['warn']:,}</td><td class=num>{c['fail']:,}</td>"
+            f"<td class=num>{100 * c['pass'] / len(rs):.1f}%</td><td>{top or '<span class=muted>none</span>'}</td></tr>"
+        )
+    return _table(["Country", "Samples", "Pass", "Warn", "Fail", "Pass rate", "Top reasons"], body,
+                  numeric={1, 2, 3, 4, 5}, sorted_col=0)
+
+
+def _cohort_checks(items: Iterable[Mapping[str, Any]]) -> str:
+    body = [
+        f"<tr><td><code>{_e(c.get('id', ''))}</code></td><td>{_e(c.get('description', ''))}</td>"
+        f"<td class=num>{_value(c.get('value'))}</td><td>{_value(c.get('threshold'))}</td>"
+        f"<td>{_badge(str(c.get('status', '')))}</td></tr>"
+        for c in items
+    ]
+    if not body:
+        return '<p class="muted">No cohort-level checks in this run.</p>'
+    return _table(["Check", "Description", "Value", "Threshold", "Status"], body, numeric={2})
+
+
+def _flagged(rows: list[dict[str, Any]], checks: Sequence[Check]) -> str:
+    by_id = {c.id: c for c in checks}
+    order = {"fail": 0, "warn": 1}
+    flagged = sorted((r for r in rows if r.get("status") in order),
+                     key=lambda r: (order[r["status"]], str(r.get("country")), str(r.get("sample_id"))))
+    if not flagged:
+        return '<p class="muted">No sample failed or was flagged with a warning.</p>'
+    body = []
+    for r in flagged:
+        reasons = "".join(f'<span class="reason">{_reason(x, r, by_id)}</span>' for x in _reasons(r))
+        body.append(f"<tr><td>{_e(r.get('sample_id', ''))}</td><td>{_e(r.get('country', ''))}</td>"
+                    f"<td>{_badge(r['status'])}</td><td>{reasons or '<span class=muted>none given</span>'}</td></tr>")
+    note = f'<p class="muted small">{len(flagged):,} samples; sorted by status, then country, then sample.</p>'
+    return note + _table(["Sample", "Country", "Status", "Reasons"], body, sorted_col=2)
+
+
+def _reason(check_id: str, row: Mapping[str, Any], by_id: Mapping[str, Check]) -> str:
+    check = by_id.get(check_id)
+    if check is None:
+        return f"<code>{_e(check_id)}</code>"
+    value = row.get(check.metric)
+    shown = svg.format_number(float(value)) if _finite(value) else "not assessed"  # type: ignore[arg-type]
+    return (f"<code>{_e(check_id)}</code> {_e(check.metric)} = <b>{_e(shown)}</b> "
+            f'<span class="muted">(needs {_e(_symbolic(check.describe_threshold()))}; {_e(check.severity)})</span>')
+
+
+def _distributions(samples: pl.DataFrame, checks: Sequence[Check], summary: Mapping[str, Any]) -> str:
+    columns = [c for c, dt in samples.schema.items() if dt.is_numeric() and c not in _KEY_COLUMNS]
+    if not columns:
+        return '<p class="muted">No per-sample metrics in this run.</p>'
+    levels = {c.metric: c.level for c in checks}
+    groups: dict[str, list[str]] = {}
+    for col in columns:
+        info = METRICS.get(col)
+        group = info.group if info else {"sample": _GT, "sequencing": _SEQ}.get(levels.get(col, ""), _OTHER)
+        groups.setdefault(group, []).append(col)
+    parts = ['<p class="muted small">Dashed lines are guideline thresholds: '
+             f'<b style="color:{svg.FAIL_COLOR}">red = fail</b>, <b style="color:{svg.WARN_COLOR}">orange = warn</b>; '
+             "the label gives the failing side.</p>"]
+    not_assessed = [str(m) for m in summary.get("not_assessed", []) or []]
+    if not_assessed:
+        names = ", ".join(f"<code>{_e(m)}</code>" for m in not_assessed)
+        parts.append(f'<p class="small">Not assessed in this run: {names}</p>')
+    for group in (g for g in (_GT, _SEQ, _OTHER) if g in groups):
+        figs = [_metric_figure(col, samples[col], checks) for col in groups[group]]
+        parts.append(f'<h3>{_e(group)}</h3><div class="grid">{"".join(figs)}</div>')
+    return "".join(parts)
+
+
+def _metric_figure(col: str, series: pl.Series, checks: Sequence[Check]) -> str:
+    info = METRICS.get(col)
+    title = f"{info.title} ({col})" if info else col
+    values = [float(v) for v in series.to_list() if _finite(v)]
+    if not values:
+        return f'<figure><div class="na-box">{_e(title)}: not assessed</div></figure>'
+    lines = _threshold_lines(col, checks)
+    unit = info.suffix.strip() if info else ""
+    plot = svg.histogram(values, title=title, xlabel=col + (f" ({unit})" if unit else ""), lines=lines)
+    values.sort()
+    mid = len(values) // 2
+    median = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+    missing = series.len() - len(values)
+    caption = (f"{_e(info.description) + '. ' if info else ''}n = {len(values):,}, median {svg.format_number(median)}, "
+               f"range {svg.format_number(values[0])} to {svg.format_number(values[-1])}"
+               + (f"; {missing:,} not assessed" if missing else ""))
+    return f"<figure>{plot}<figcaption>{caption}</figcaption></figure>"
+
+
+def _threshold_lines(col: str, checks: Sequence[Check]) -> list[svg.Line]:
+    lines = []
+    for c in checks:
+        if c.metric != col:
+            continue
+        if c.comparator == "between":
+            lo, hi = c.threshold  # type: ignore[misc]
+            lines += [svg.threshold_line(lo, c.severity, f"{c.severity} < {lo:g}"),
+                      svg.threshold_line(hi, c.severity, f"{c.severity} > {hi:g}")]
+        else:
+            t = float(c.threshold)  # type: ignore[arg-type]
+            lines.append(svg.threshold_line(t, c.severity, f"{c.severity} {_FAILING[c.comparator]} {t:g}"))
+    return lines
+
+
+def _sex_plot(samples: pl.DataFrame, checks: Sequence[Check]) -> str:
+    xcol = next((c for c in ("chrx_het_rate", "chrx_f") if c in samples.columns
+                 and any(_finite(v) for v in samples[c].to_list())), None)
+    if xcol is None or "chry_call_rate" not in samples.columns:
+        return '<p class="muted">Sex check not assessed (needs chrX heterozygosity or F, and chrY call rate).</p>'
+    points, unknown = [], 0
+    for r in samples.iter_rows(named=True):
+        x, y = r.get(xcol), r.get("chry_call_rate")
+        if not (isinstance(x, int | float) and isinstance(y, int | float) and _finite(x) and _finite(y)):
+            continue
+        rep, inf = str(r.get("reported_sex", "unknown")), str(r.get("inferred_sex", "unknown"))
+        unknown += inf == "unknown"
+        label = f"{r.get('sample_id')} ({r.get('country')}): reported {rep}, inferred {inf}"
+        points.append(svg.Point(float(x), float(y), rep, rep != inf, label))
+    if not points:
+        return '<p class="muted">Sex check not assessed (no sample has both metrics).</p>'
+    vlines = _threshold_lines(xcol, checks)
+    hlines = [ln for ln in _threshold_lines("chry_call_rate", checks)]
+    plot = svg.scatter(points, title="Reported sex against chrX and chrY signal", xlabel=xcol, ylabel="chry_call_rate",
+                       colors=SEX_COLORS, vlines=vlines, hlines=hlines, highlight_label="inferred ≠ reported",
+                       xlim=(0.0, 0.0), ylim=(0.0, 0.0), width=720, height=420)
+    n_mis = sum(p.highlight for p in points)
+    caption = (f"Colour = reported sex. Males are expected at high chrY call rate and low chrX heterozygosity. "
+               f"<b>{n_mis}</b> sample{'s' if n_mis != 1 else ''} ringed in black: inferred sex differs from reported"
+               + (f" ({unknown} with inferred sex unknown)" if unknown else "") + ".")
+    return f"<figure>{plot}<figcaption style=\"max-width:720px\">{caption}</figcaption></figure>"
+
+
+def _relatedness(rel: pl.DataFrame) -> str:
+    if rel.height == 0:
+        return '<p class="muted">No related pairs (2nd degree or closer) were found.</p>'
+    pairs = sorted(rel.iter_rows(named=True), key=lambda r: (-float(r.get("kinship") or 0), str(r.get("sample_id_1")),
+                                                              str(r.get("sample_id_2"))))
+    points = [svg.Point(float(r["ibs0"]), float(r["kinship"]), str(r.get("relationship", "")), False,
+                        f"{r.get('sample_id_1')} – {r.get('sample_id_2')}: {r.get('relationship')}")
+              for r in pairs if _finite(r.get("ibs0")) and _finite(r.get("kinship"))]
+    hlines = [svg.Line(v, f"{name} ({v:g})", svg.REF_COLOR) for v, name in KINSHIP_LINES]
+    plot = svg.scatter(points, title="Kinship against IBS0 for related pairs", xlabel="ibs0 (fraction of sites with "
+                       "opposite homozygotes)", ylabel="kinship", colors=KINSHIP_COLORS, hlines=hlines,
+                       xlim=(0.0, 0.0), ylim=(0.0, 0.5), width=720, height=420)
+    body = [f"<tr><td>{_e(r.get('sample_id_1', ''))}</td><td>{_e(r.get('sample_id_2', ''))}</td>"
+            f"<td>{_e(r.get('relationship', ''))}</td><td class=num>{_value(r.get('kinship'))}</td>"
+            f"<td class=num>{_value(r.get('ibs0'))}</td><td>{_e(r.get('excluded') or '—')}</td></tr>" for r in pairs]
+    caption = ("Parent–offspring pairs have IBS0 near 0 at kinship ≈ 0.25; full siblings have some IBS0 at the same "
+               "kinship. Dashed lines: lower kinship bounds of each degree.")
+    return (f'<figure>{plot}<figcaption style="max-width:720px">{caption}</figcaption></figure>'
+            f"<h3>Related pairs ({len(pairs):,})</h3>"
+            + _table(["Sample 1", "Sample 2", "Relationship", "Kinship", "IBS0", "Excluded"], body,
+                     numeric={3, 4}, sorted_col=3))
+
+
+def _table(headers: Sequence[str], body: Sequence[str], numeric: set[int] | None = None,
+           sorted_col: int | None = None) -> str:
+    ths = []
+    for i, h in enumerate(headers):
+        cls = " ".join(x for x in ("num" if i in (numeric or set()) else "", "sorted" if i == sorted_col else "") if x)
+        ths.append(f'<th class="{cls}">{_e(h)}</th>' if cls else f"<th>{_e(h)}</th>")
+    return f"<table><thead><tr>{''.join(ths)}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _section(anchor: str, title: str, content: str) -> str:
+    return f'<section id="{anchor}"><h2>{_e(title)}</h2>{content}</section>'
+
+
+def _badge(status: str) -> str:
+    cls = status if status in STATUS_COLORS else "na"
+    return f'<span class="badge {cls}">{_e(status or "n/a")}</span>'
+
+
+def _reasons(row: Mapping[str, Any]) -> list[str]:
+    return [x.strip() for x in str(row.get("reasons") or "").split(",") if x.strip()]
+
+
+def _value(v: Any) -> str:
+    if v is None:
+        return '<span class="muted">not assessed</span>'
+    if isinstance(v, bool):
+        return _e(str(v).lower())
+    if isinstance(v, int | float):
+        return _e(svg.format_number(float(v)))
+    if isinstance(v, list | tuple):
+        return " – ".join(_value(x) for x in v)
+    if isinstance(v, Mapping):
+        return ", ".join(f"{_e(k)}: {_value(x)}" for k, x in v.items())
+    return _e(_symbolic(str(v)))
+
+
+def _symbolic(text: str) -> str:
+    for op, sym in _SYMBOL.items():
+        text = text.replace(op, sym)
+    return text
+
+
+def _finite(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _e(text: Any) -> str:
+    return escape(str(text), quote=True)

@@ -1,0 +1,56 @@
+"""Plan the partitions of an input: regions on primary contigs, and what is dropped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from goe.errors import AssemblyError, VcfError
+from goe.genome.assemblies import Assembly, canonical_contig
+from goe.vcf.index import read_index
+from goe.vcf.partition import Region, plan_regions
+from goe.vcf.reader import VcfInfo
+
+
+@dataclass
+class InputPlan:
+    """Regions to process, records expected there, and records on contigs goe drops."""
+
+    regions: list[Region]
+    n_records: int | None
+    dropped: dict[str, int] = field(default_factory=dict)  # contig -> records
+    spans: dict[str, int] = field(default_factory=dict)  # contig -> bp between first and last index checkpoint
+
+    @property
+    def n_dropped(self) -> int:
+        return sum(self.dropped.values())
+
+
+def plan_input(info: VcfInfo, assembly: Assembly, partition_bytes: int) -> InputPlan:
+    """Read the index and plan regions over the primary chromosomes; fail when nothing is left."""
+    index = read_index(info.index)
+    names = list(info.contigs)
+    primary = {c for c in info.contigs if canonical_contig(c) is not None}
+    dropped: dict[str, int] = {}
+    spans: dict[str, int] = {}
+    total = 0
+    for i, ci in enumerate(index.contigs):
+        name = ci.name if ci.name is not None else (names[i] if i < len(names) else f"#{i}")
+        n = ci.n_records or 0
+        total += n
+        if name not in primary:
+            if n:
+                dropped[name] = n
+            continue
+        if ci.checkpoints:
+            spans[name] = ci.checkpoints[-1][0] - ci.checkpoints[0][0] + (1 << 14)
+    regions = plan_regions(index, names, primary, info.path.stat().st_size, partition_bytes)
+    if not regions:
+        if dropped:
+            shown = ", ".join(sorted(dropped)[:5])
+            raise AssemblyError(
+                f"{info.path}: no record lies on a primary chromosome of {assembly.name} (contigs: {shown})",
+                hint="goe keeps chromosomes 1-22, X, Y and MT, named with or without 'chr'",
+            )
+        raise VcfError(f"{info.path}: the file holds no variant records")
+    expected = total - sum(dropped.values())
+    return InputPlan(regions, expected or None, dropped, spans)
