@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Annotated
 
@@ -11,20 +10,10 @@ import typer
 from rich.table import Table
 
 from goe.cli.app import app, handle_errors, stdout
+from goe.cli.options import parse_size
 from goe.cli.progress import RichProgress
-from goe.errors import UsageError
 from goe.freq.run import FreqOptions, FreqResult, compute_frequencies
 from goe.vcf.partition import DEFAULT_PARTITION_BYTES
-
-_SIZE = re.compile(r"^(\d+)([KMG]?)B?$", re.IGNORECASE)
-
-
-def parse_size(text: str) -> int:
-    """``16M`` -> bytes."""
-    m = _SIZE.match(text.strip())
-    if not m:
-        raise UsageError(f"--partition-size {text}: not a size", hint="write it like 512K, 16M or 1G")
-    return int(m.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[m.group(2).upper()]
 
 
 def provenance_command(vcf: Path, samples: Path, out: Path, **opts: object) -> str:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from goe.cli import freq as _freq  # noqa: F401  (registers `goe freq`)
+import importlib
+
 from goe.cli.app import app
+
+# Each module registers its command on import; this order is the pipeline's and the help's.
+COMMANDS = ("qc", "freq", "guidelines")
+for _name in COMMANDS:
+    importlib.import_module(f"goe.cli.{_name}")
 
 
 def run() -> None:

@@ -15,7 +15,7 @@ from goe.cohort.countries import COMMON_MISTAKES, ISO_3166_ALPHA2
 from goe.errors import SampleSheetError
 
 REQUIRED = ("sample_id", "sex", "country")
-RESERVED = (*REQUIRED, "vcf_sample_id")
+RESERVED = (*REQUIRED, "vcf_sample_id", "alignment")
 
 _SEX = {
     "male": "M", "m": "M", "xy": "M", "1": "M",
@@ -33,6 +33,7 @@ class Sample:
     country: str  # ISO 3166-1 alpha-2
     line: int
     extra: dict[str, str] = field(default_factory=dict)
+    alignment: str | None = None  # BAM/CRAM path for goe qc, if the sheet gives one
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,8 @@ def read_sample_sheet(path: str | Path) -> SampleSheet:
                 f"{path} line {lineno}: invalid country code '{country}' for sample '{sid}'", hint=hint
             )
         extra = {c: vals[col[c]] for c in extra_cols}
-        samples.append(Sample(sid, vid, sex, country, lineno, extra))
+        alignment = vals[col["alignment"]] if "alignment" in col and vals[col["alignment"]] else None
+        samples.append(Sample(sid, vid, sex, country, lineno, extra, alignment))
     if not samples:
         raise SampleSheetError(f"{path}: the sample sheet has a header but no samples")
     return SampleSheet(path, tuple(samples), extra_cols)

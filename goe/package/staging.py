@@ -18,7 +18,7 @@ from goe.errors import OutputError
 MARKER = "manifest.json"
 
 
-def check_output_dir(out: Path, force: bool) -> None:
+def check_output_dir(out: Path, force: bool, marker: str = MARKER) -> None:
     """Fail early when ``out`` cannot receive a package."""
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder", hint="choose another --out")
@@ -27,9 +27,9 @@ def check_output_dir(out: Path, force: bool) -> None:
             raise OutputError(
                 f"{out}: folder exists and is not empty", hint="use --force to replace it, or choose another --out"
             )
-        if not (out / MARKER).exists():
+        if not (out / marker).exists():
             raise OutputError(
-                f"{out}: folder is not empty and holds no goe package; refusing to replace it even with --force",
+                f"{out}: folder is not empty and holds no goe output; refusing to replace it even with --force",
                 hint="choose another --out",
             )
     parent = out.resolve().parent
@@ -45,10 +45,10 @@ def check_output_dir(out: Path, force: bool) -> None:
 class Staging:
     """Context manager: ``path`` is a scratch folder; on success it becomes ``out``."""
 
-    def __init__(self, out: Path, force: bool) -> None:
+    def __init__(self, out: Path, force: bool, marker: str = MARKER) -> None:
         self.out = out
         self.force = force
-        check_output_dir(out, force)
+        check_output_dir(out, force, marker)
         parent = out.resolve().parent
         try:
             parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,8 @@ SEX_F_FEMALE = 0.2
 SEX_Y_MALE = 0.5
 SEX_Y_FEMALE = 0.1
 MIN_X_SITES = 20
+# A sample whose chrX calls are mostly haploid was called male by the caller.
+HAPLOID_MALE = 0.5
 MIN_Y_RECORDS = 20
 
 # Columns of samples.tsv that come from the VCF, in order, with a one-line meaning.
@@ -28,6 +30,7 @@ VCF_METRICS = {
     "mean_gq": "mean FORMAT/GQ of called genotypes",
     "chrx_het_rate": "heterozygous share of calls at common chrX non-PAR SNVs",
     "chrx_f": "chrX inbreeding coefficient F (1 - observed/expected heterozygosity)",
+    "chrx_haploid_rate": "share of chrX non-PAR calls written haploid or half-missing by the caller",
     "chry_call_rate": "fraction of chrY records with a call",
     "contamination": "CHARR-style estimate: REF reads at hom-ALT calls / expected",
 }
@@ -59,6 +62,7 @@ def derive_metrics(stats: SampleStats) -> dict[str, np.ndarray]:
         "mean_gq": _ratio(c["gq_sum"], c["gq_n"]),
         "chrx_het_rate": _ratio(c["x_het"], c["x_called"]),
         "chrx_f": 1.0 - _ratio(c["x_het"], f["x_expected_het"]),
+        "chrx_haploid_rate": _ratio(c["x_haploid"], c["x_calls"]),
         "chry_call_rate": _ratio(c["y_called"], c["y_records"]),
         "contamination": _ratio(f["contam_ref_reads"], f["contam_expected"]),
     }
@@ -70,16 +74,22 @@ def derive_metrics(stats: SampleStats) -> dict[str, np.ndarray]:
     return m
 
 
-def infer_sex(chrx_f: np.ndarray, chry_call_rate: np.ndarray) -> list[str]:
-    """male / female / unknown per sample, from chrX F and, failing that, chrY calls."""
+def infer_sex(chrx_f: np.ndarray, chry_call_rate: np.ndarray, chrx_haploid_rate: np.ndarray | None = None) -> list[str]:
+    """male / female / unknown per sample.
+
+    Where the caller wrote male chrX calls haploid (or half-missing), that
+    ploidy is its sex call and decides; otherwise chrX F (plink --check-sex
+    thresholds), and failing that the chrY call rate.
+    """
+    hap = chrx_haploid_rate if chrx_haploid_rate is not None else np.full(len(chrx_f), np.nan)
+    ploidy_encoded = bool(np.nanmax(hap, initial=0.0) > HAPLOID_MALE) if len(hap) else False
     out = []
-    for fx, ry in zip(chrx_f.tolist(), chry_call_rate.tolist(), strict=True):
-        by_x = "male" if fx > SEX_F_MALE else "female" if fx < SEX_F_FEMALE else None
-        by_y = "male" if ry >= SEX_Y_MALE else "female" if ry <= SEX_Y_FEMALE else None
-        if np.isnan(fx):
-            by_x = None
-        if np.isnan(ry):
-            by_y = None
+    for fx, ry, hx in zip(chrx_f.tolist(), chry_call_rate.tolist(), hap.tolist(), strict=True):
+        if ploidy_encoded and not np.isnan(hx):
+            out.append("male" if hx > HAPLOID_MALE else "female")
+            continue
+        by_x = None if np.isnan(fx) else "male" if fx > SEX_F_MALE else "female" if fx < SEX_F_FEMALE else None
+        by_y = None if np.isnan(ry) else "male" if ry >= SEX_Y_MALE else "female" if ry <= SEX_Y_FEMALE else None
         # chrX decides when it can: callers often give females 0/0 calls on chrY.
         out.append(by_x or by_y or "unknown")
     return out

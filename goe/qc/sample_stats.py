@@ -22,7 +22,7 @@ COUNTERS = (
     "n_ref_hom", "n_non_ref_hom", "n_hets", "n_transitions", "n_transversions", "n_indels",
     "n_singletons", "n_hap_ref", "n_hap_alt", "n_missing", "n_ins_hets", "n_del_hets",
     "n_ins_alt_homs", "n_del_alt_homs", "dp_sum", "dp_n", "gq_sum", "gq_n",
-    "auto_records", "auto_called", "x_sites", "x_called", "x_het", "y_records", "y_called",
+    "auto_records", "auto_called", "x_sites", "x_called", "x_het", "x_calls", "x_haploid", "y_records", "y_called",
 )
 FLOATS = ("x_expected_het", "contam_ref_reads", "contam_expected")
 COMMON_MAF = 0.05  # sites used for sex (chrX F) and kinship
@@ -152,7 +152,14 @@ def _sex_inputs(
     if y.any():
         c["y_records"] += int(y.sum())
         c["y_called"] += ((a0[y] >= 0) | (a1[y] >= 0)).sum(axis=0)
-    x = (classes == SiteClass.X_NONPAR) & biallelic_snv(types, n_alt)
+    xall = classes == SiteClass.X_NONPAR
+    if xall.any():
+        # How the caller wrote each call: haploid or half-missing means it called the sample haploid.
+        x0, x1 = a0[xall], a1[xall]
+        some = (x0 >= 0) | (x1 >= 0)
+        c["x_calls"] += some.sum(axis=0)
+        c["x_haploid"] += (some & ((x1 == -2) | ((x0 >= 0) != (x1 >= 0)))).sum(axis=0)
+    x = xall & biallelic_snv(types, n_alt)
     if not x.any():
         return
     p = allele_freq(a0[x], a1[x])
