@@ -25,10 +25,16 @@ install-test: $(VENV)/.installed-test
 ## demo: install, run the whole chain on examples/, print where the outputs are
 demo: install
 	@rm -rf $(DEMO) && mkdir -p $(DEMO)
+	$(BIN)/goe qc examples/cohort/eur_chr20.vcf.gz --samples examples/cohort/samples.tsv \
+		--assembly GRCh37 --out $(DEMO)/qc
 	$(BIN)/goe freq examples/cohort/eur_chr20.vcf.gz --samples examples/cohort/samples.tsv \
-		--assembly GRCh37 --out $(DEMO)/freq
+		--assembly GRCh37 --keep $(DEMO)/qc/pass_samples.txt --out $(DEMO)/freq
 	@echo
 	@echo "Outputs:"
+	@echo "  $(DEMO)/qc/report.html            QC report (open in a browser; holds sample IDs)"
+	@echo "  $(DEMO)/qc/samples.tsv            status, reasons and metrics per sample"
+	@echo "  $(DEMO)/qc/pass_samples.txt       the samples fed to goe freq --keep"
+	@echo "  $(DEMO)/qc/summary.json           aggregates only (shareable)"
 	@echo "  $(DEMO)/freq/sites.vcf.gz         sites-only VCF in the GDI population grammar (+ .tbi)"
 	@echo "  $(DEMO)/freq/frequencies.parquet  one row per allele and population"
 	@echo "  $(DEMO)/freq/manifest.json        counts, parameters, sha256 of every file"

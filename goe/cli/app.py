@@ -1,7 +1,9 @@
 """The Typer app, global options, and the one place errors become exit codes.
 
-Exit codes: 0 success; 1 bad input or usage (one line on stderr); 3 internal
-error (a bug: run with --debug for the traceback); 130 interrupted.
+Exit codes: 0 success; 1 bad input (one line on stderr); 2 command-line usage
+(unknown option, missing argument: click's own message); 3 internal error (a
+bug: run with --debug for the traceback); 4 `goe qc --strict` with failed
+samples; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from goe import __version__
 from goe.errors import GoeError
@@ -25,7 +28,11 @@ EXIT_INTERRUPTED = 130
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 stdout = Console(highlight=False, soft_wrap=True)
-_state = {"debug": os.environ.get("GOE_DEBUG", "") not in ("", "0")}
+def _debug_env() -> bool:
+    return os.environ.get("GOE_DEBUG", "") not in ("", "0")
+
+
+_state = {"debug": _debug_env()}
 
 app = typer.Typer(
     name="goe",
@@ -45,7 +52,7 @@ class _StderrHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         level = "warning" if record.levelno >= logging.WARNING else "info"
         style = "yellow" if level == "warning" else "dim"
-        stderr.print(f"[{style}]{level}:[/{style}] {record.getMessage()}", markup=True, highlight=False)
+        stderr.print(f"[{style}]{level}:[/{style}] {escape(record.getMessage())}", markup=True, highlight=False)
 
 
 def _setup_logging() -> None:
@@ -70,7 +77,7 @@ def main(
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback on errors."),
 ) -> None:
     """Genome of Europe toolkit."""
-    _state["debug"] = debug or _state["debug"]
+    _state["debug"] = debug or _debug_env()
     _setup_logging()
 
 
@@ -84,7 +91,7 @@ def handle_errors(fn: F) -> F:
         except GoeError as exc:
             if _state["debug"]:
                 raise
-            stderr.print(f"[bold red]error:[/bold red] {exc}", markup=True, highlight=False)
+            stderr.print(f"[bold red]error:[/bold red] {escape(str(exc))}", markup=True, highlight=False)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             stderr.print("interrupted; no output was written")
@@ -95,7 +102,7 @@ def handle_errors(fn: F) -> F:
             if _state["debug"]:
                 raise
             stderr.print(
-                f"[bold red]internal error:[/bold red] {type(exc).__name__}: {exc} "
+                f"[bold red]internal error:[/bold red] {type(exc).__name__}: {escape(str(exc))} "
                 "(a bug in goe: run again with 'goe --debug ...' and report the traceback)",
                 markup=True, highlight=False,
             )

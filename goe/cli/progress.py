@@ -37,13 +37,6 @@ class RichProgress:
         self._task: TaskID | None = None
 
     def __enter__(self) -> RichProgress:
-        if self.enabled:
-            self._bar = Progress(
-                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                _RateColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                console=stderr, transient=False,
-            )
-            self._bar.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -51,6 +44,14 @@ class RichProgress:
             self._bar.stop()
 
     def start(self, description: str, total: int | None, unit: str) -> None:
+        # Drawn from the first phase on, so errors before any work show no empty bar.
+        if self.enabled and self._bar is None:
+            self._bar = Progress(
+                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                _RateColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                console=stderr, transient=False,
+            )
+            self._bar.start()
         if self._bar is not None:
             self._task = self._bar.add_task(description, total=total, unit=unit)
 

@@ -88,6 +88,12 @@ def build_groups(samples: Sequence[Sample], group_by: Sequence[str] = ()) -> Gro
         for code, name in ((0, "M"), (1, "F")):
             groups.append(Group(f"{c}_{name}", "country_sex", in_c & (sex == code)))
     for column in group_by:
+        if column in ("country", "sex", "sample_id", "vcf_sample_id"):
+            raise UsageError(
+                f"--group-by {column}: goe already groups by country and sex",
+                hint="--group-by takes extra sample-sheet columns" + (
+                    f": {', '.join(samples[0].extra)}" if samples and samples[0].extra else ""),
+            )
         if samples and column not in samples[0].extra:
             known = ", ".join(samples[0].extra) or "none"
             raise UsageError(

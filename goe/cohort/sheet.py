@@ -54,6 +54,10 @@ class SampleSheet:
         return SampleSheet(self.path, kept, self.extra_columns)
 
 
+def _why(exc: OSError | UnicodeDecodeError) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+
+
 def parse_sex(value: str) -> str | None:
     """Normalise a sex value to ``M``/``F``; ``None`` when not recognised."""
     return _SEX.get(value.strip().lower())
@@ -61,11 +65,18 @@ def parse_sex(value: str) -> str | None:
 
 def _open_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
-        raise SampleSheetError(f"{path}: sample sheet not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SampleSheetError(f"{path}: cannot read the sample sheet ({exc})") from None
+        raise SampleSheetError(f"{path}: sample sheet not found", hint="check the --samples path") from None
+    except OSError as exc:
+        raise SampleSheetError(f"{path}: cannot read the sample sheet ({_why(exc)})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise SampleSheetError(
+            f"{path} line {line}: not UTF-8 (byte 0x{raw[exc.start]:02x})", hint="save the sheet as UTF-8"
+        ) from None
     lines = [(i + 1, ln) for i, ln in enumerate(text.splitlines()) if ln.strip() and not ln.startswith("##")]
     if not lines:
         raise SampleSheetError(f"{path}: the sample sheet is empty", hint="give a header line and one row per sample")
@@ -74,6 +85,8 @@ def _open_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     reader = csv.reader([ln for _, ln in lines], delimiter=delim)
     rows = list(reader)
     header = [h.strip() for h in rows[0]]
+    if header and header[0].startswith("#"):
+        header[0] = header[0].lstrip("#").strip()
     return header, [(lines[i][0], r) for i, r in enumerate(rows) if i > 0]
 
 
@@ -151,6 +164,10 @@ def read_keep_list(path: str | Path, sheet: SampleSheet) -> set[str]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         raise SampleSheetError(f"{path}: --keep file not found") from None
+    except IsADirectoryError:
+        raise SampleSheetError(f"{path}: --keep needs a file (one sample ID per line), not a folder") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SampleSheetError(f"{path}: cannot read the --keep file ({_why(exc)})") from None
     known = sheet.by_id()
     keep: set[str] = set()
     for i, line in enumerate(lines, start=1):

@@ -23,7 +23,7 @@ from goe.package.finalise import PackageSpec, finalise_package
 from goe.package.staging import Staging
 from goe.progress import NO_PROGRESS, Progress
 from goe.vcf.partition import DEFAULT_PARTITION_BYTES
-from goe.vcf.plan import plan_input
+from goe.vcf.plan import check_complete, plan_input
 from goe.vcf.reader import inspect_vcf
 
 log = logging.getLogger("goe")
@@ -73,7 +73,15 @@ def _country(samples: list[Sample], given: str | None) -> str | None:
     if given is None:
         return countries[0] if len(countries) == 1 else None
     if len(countries) == 1 and countries[0] != given:
-        raise UsageError(f"--country {given}, but every sample in the sheet is from {countries[0]}")
+        raise UsageError(
+            f"--country {given}, but every sample in the sheet is from {countries[0]}",
+            hint=f"set --country {countries[0]} or leave it out",
+        )
+    if given not in countries:
+        raise UsageError(
+            f"--country {given}, but no sample in the sheet is from {given}",
+            hint=f"give one of {', '.join(countries)}, or leave --country out",
+        )
     return given
 
 
@@ -92,16 +100,10 @@ def compute_frequencies(opts: FreqOptions, progress: Progress = NO_PROGRESS) -> 
     check_contig_lengths(assembly, info.contig_lengths, str(opts.vcf))
     samples, n_extra = match_samples(sheet, info.samples, info.path.name)
     if n_extra:
-        _warn(warnings, f"{n_extra} sample(s) in {info.path.name} are not in the sample sheet and are left out")
+        why = "not in the sample sheet or not in --keep" if opts.keep else "not in the sample sheet"
+        _warn(warnings, f"{n_extra} sample(s) in {info.path.name} are left out ({why})")
     groups: GroupSet = build_groups(samples, opts.group_by)
     country = _country(samples, opts.country)
-
-    mask, skipped = mask_from_profile(profile, info.format_fields) if opts.mask else (GenotypeMask(), [])
-    if skipped:
-        _warn(warnings, "genotype mask: " + _not_applied(skipped, info.path.name, "FORMAT"))
-    vfilters, fskipped = filters_from_profile(profile, info.info_fields)
-    if fskipped:
-        _warn(warnings, "variant filters: " + _not_applied(fskipped, info.path.name, "INFO"))
 
     plan = plan_input(info, assembly, opts.partition_bytes)
     stats: Counter[str] = Counter()
@@ -109,6 +111,13 @@ def compute_frequencies(opts: FreqOptions, progress: Progress = NO_PROGRESS) -> 
         stats["records_dropped_non_primary_contig"] = plan.n_dropped
         for name, n in plan.dropped.items():
             stats[f"records_dropped_contig:{name}"] = n
+
+    mask, skipped = mask_from_profile(profile, info.format_fields) if opts.mask else (GenotypeMask(), [])
+    if skipped:
+        _warn(warnings, "genotype mask: " + _not_applied(skipped, info.path.name, "FORMAT"))
+    vfilters, fskipped = filters_from_profile(profile, info.info_fields)
+    if fskipped:
+        _warn(warnings, "variant filters: " + _not_applied(fskipped, info.path.name, "INFO"))
 
     workers = opts.workers or default_workers()
     with Staging(opts.out, opts.force) as staging:
@@ -122,6 +131,7 @@ def compute_frequencies(opts: FreqOptions, progress: Progress = NO_PROGRESS) -> 
         progress.finish()
         for p in parts:
             stats.update(p.stats)
+        check_complete(info, plan, stats["records_read"])
         spec = PackageSpec(
             info=info, assembly=assembly, groups=groups, profile=profile, mask=mask, filters=vfilters,
             country=country, min_allele_count=opts.min_allele_count, group_by=opts.group_by,

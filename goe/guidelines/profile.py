@@ -10,6 +10,7 @@ is documented in ``guidelines/README.md``.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import sys
 from dataclasses import dataclass
@@ -155,6 +156,8 @@ def _parse(data: dict[str, Any], path: Path, digest: str) -> Profile:
     checks: list[Check] = []
     seen: set[str] = set()
     for i, c in enumerate(raw_checks, start=1):
+        if not isinstance(c, dict):
+            raise GuidelineError(f"{path}: check {i} is not a table", hint="write each check as a [[checks]] table")
         where = f"{path}: check {i} ({c.get('id', '?')})"
         unknown = set(c) - _CHECK_KEYS
         if unknown:
@@ -193,10 +196,11 @@ def _threshold(value: Any, comparator: str, where: str) -> float | tuple[float, 
         if (
             not isinstance(value, list) or len(value) != 2
             or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+            or any(math.isnan(v) for v in value)
             or value[0] > value[1]
         ):
             raise GuidelineError(f"{where}: 'between' needs threshold = [low, high]")
         return (float(value[0]), float(value[1]))
-    if not isinstance(value, int | float) or isinstance(value, bool):
+    if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
         raise GuidelineError(f"{where}: threshold must be a number")
     return float(value)

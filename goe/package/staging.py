@@ -36,7 +36,7 @@ def check_output_dir(out: Path, force: bool, marker: str = MARKER) -> None:
     for p in [parent, *parent.parents]:
         if p.exists():
             if not p.is_dir():
-                raise OutputError(f"{out}: cannot create the output folder, {p} is a file")
+                raise OutputError(f"{out}: cannot create the output folder, {p} is a file", hint="choose another --out")
             if not os.access(p, os.W_OK):
                 raise OutputError(f"{out}: cannot write in {p}", hint="choose a writable --out")
             break
@@ -70,6 +70,9 @@ class Staging:
     def publish(self) -> Path:
         """Move the finished package into place (replacing an old one)."""
         shutil.rmtree(self.parts, ignore_errors=True)
+        umask = os.umask(0)
+        os.umask(umask)
+        self.path.chmod(0o777 & ~umask)  # mkdtemp makes it private; a published folder follows the umask
         old = None
         if self.out.exists():
             old = self.out.with_name(f".{self.out.name}.goe-old-{os.getpid()}")

@@ -70,8 +70,9 @@ def decide(
     countries: Sequence[str],
     sample_ids: Sequence[str],
     pairs: Sequence[Pair],
+    outliers: bool = True,
 ) -> Decisions:
-    """Apply the sample- and sequencing-level checks to every sample."""
+    """Apply the sample- and sequencing-level checks to every sample (``outliers=False`` skips MAD checks)."""
     n = len(sample_ids)
     reasons: list[list[str]] = [[] for _ in range(n)]
     severity: list[set[str]] = [set() for _ in range(n)]
@@ -79,6 +80,9 @@ def decide(
     excluded: dict[int, int] = {}
     for c in checks:
         if c.metric == "kinship":
+            if "kinship" in metrics and np.isnan(metrics["kinship"]).all():
+                not_assessed.append(c.id)
+                continue
             excluded = exclude_related(pairs, metrics.get("call_rate", np.full(n, np.nan)), sample_ids,
                                        float(c.threshold))  # type: ignore[arg-type]
             failing = np.zeros(n, dtype=bool)
@@ -89,6 +93,9 @@ def decide(
                 not_assessed.append(c.id)
                 continue
             if c.comparator == "within_mad":
+                if not outliers:
+                    not_assessed.append(c.id)
+                    continue
                 scope = countries if c.scope == "country" else ["cohort"] * n
                 failing = mad_outliers(values, scope, float(c.threshold))  # type: ignore[arg-type]
             else:

@@ -26,11 +26,22 @@ from goe.qc.outputs import QcTables, write_outputs
 from goe.qc.sample_stats import SampleStats
 from goe.qc.worker import QcJob, QcPart, run_qc_part
 from goe.vcf.partition import DEFAULT_PARTITION_BYTES, GRID
-from goe.vcf.plan import plan_input
+from goe.vcf.plan import check_complete, plan_input
 from goe.vcf.reader import inspect_vcf
 
 log = logging.getLogger("goe")
 KINSHIP_TARGET_SNVS = 20_000
+# Relatedness (KING) and the within-country outlier checks (gnomAD) assume
+# genome-wide data: IBD segments are megabases long and a few Mb give counts
+# whose spread says nothing about a sample. Below this autosomal span they are
+# not assessed.
+MIN_GENOME_SPAN = 200_000_000
+MIN_KINSHIP_SNVS = 1_000
+
+
+def autosomal_span(spans: dict[str, int]) -> int:
+    """Base pairs of autosomes the input covers (first to last record per contig, from the index)."""
+    return sum(v for k, v in spans.items() if canonical_contig(k) not in ("X", "Y", "MT", None))
 
 
 @dataclass
@@ -87,7 +98,7 @@ def run_qc(opts: QcOptions, progress: Progress = NO_PROGRESS) -> QcResult:
     check_contig_lengths(assembly, info.contig_lengths, str(opts.vcf))
     samples, n_extra = match_samples(sheet, info.samples, info.path.name)
     if n_extra:
-        msg = f"{n_extra} sample(s) in {info.path.name} are not in the sample sheet and are not checked"
+        msg = f"{n_extra} sample(s) in {info.path.name} are not in the sample sheet and are not checked"  # noqa: E501
         warnings.append(msg)
         log.warning(msg)
     ids = [s.sample_id for s in samples]
@@ -121,6 +132,7 @@ def run_qc(opts: QcOptions, progress: Progress = NO_PROGRESS) -> QcResult:
         stats = SampleStats(len(samples))
         for p in parts:
             stats.add(p.stats)
+        check_complete(info, plan, sum(p.records for p in parts))
         geno = [g for p in parts for g in p.kin_genotypes]
         genotypes = np.concatenate(geno, axis=0) if geno else np.zeros((0, len(samples)), np.int8)
         metrics = derive_metrics(stats)
@@ -132,10 +144,23 @@ def run_qc(opts: QcOptions, progress: Progress = NO_PROGRESS) -> QcResult:
         seq_cols = sorted({k for v in seq_values.values() for k in v})
         for col in seq_cols:
             metrics[col] = np.array([seq_values.get(sid, {}).get(col, np.nan) for sid in ids], dtype=np.float64)
-        pairs = king_robust(genotypes, SECOND_DEGREE)
+        span = autosomal_span(plan.spans)
+        genome_wide = span >= MIN_GENOME_SPAN
+        pairs = []
+        if genome_wide and genotypes.shape[0] >= MIN_KINSHIP_SNVS:
+            pairs = king_robust(genotypes, SECOND_DEGREE)
+        else:
+            metrics["kinship"] = np.full(len(samples), np.nan)
+            why = (f"{info.path.name} covers {span / 1e6:.1f} Mb of autosomes" if not genome_wide
+                   else f"only {genotypes.shape[0]:,} common SNVs")
+            note = (f"relatedness{'' if genome_wide else ' and within-country outliers'} not assessed: {why}; "
+                    f"they need genome-wide data (at least {MIN_GENOME_SPAN / 1e6:.0f} Mb and "
+                    f"{MIN_KINSHIP_SNVS:,} common SNVs)")
+            warnings.append(note)
+            log.warning(note)
         countries = [s.country for s in samples]
         checks = [c for c in profile.checks if c.level in ("sequencing", "sample")]
-        decisions = decide(checks, metrics, countries, ids, pairs)
+        decisions = decide(checks, metrics, countries, ids, pairs, outliers=genome_wide)
         n = len(samples)
         n_fail = decisions.status.count("fail")
         cohort = cohort_checks(
@@ -152,6 +177,7 @@ def run_qc(opts: QcOptions, progress: Progress = NO_PROGRESS) -> QcResult:
             "assembly": assembly.name,
             "input": {"file": info.path.name, "records": int(sum(p.records for p in parts))},
             "kinship_snvs": int(genotypes.shape[0]),
+            "autosomal_span_bp": span,
             "cohort_checks": cohort,
             "not_assessed": decisions.not_assessed,
         }

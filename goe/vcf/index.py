@@ -48,10 +48,8 @@ def read_index(index_path: Path) -> VcfIndex:
     """Parse a .tbi or .csi file."""
     try:
         data = gzip.decompress(index_path.read_bytes())
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise VcfError(
-            f"{index_path}: cannot read the index ({exc})", hint="re-create it with 'bcftools index'"
-        ) from None
+    except (OSError, EOFError, gzip.BadGzipFile):
+        raise VcfError(f"{index_path}: not a valid tabix/CSI index", hint=_reindex_hint(index_path)) from None
     magic = data[:4]
     try:
         if magic == b"TBI\x01":
@@ -60,7 +58,11 @@ def read_index(index_path: Path) -> VcfIndex:
             return _read_csi(index_path, data)
     except struct.error:
         pass
-    raise VcfError(f"{index_path}: not a valid tabix or CSI index", hint="re-create it with 'bcftools index'")
+    raise VcfError(f"{index_path}: not a valid tabix/CSI index", hint=_reindex_hint(index_path))
+
+
+def _reindex_hint(index_path: Path) -> str:
+    return f"re-create it: bcftools index -f {index_path.name.rsplit('.', 1)[0]}"
 
 
 class _Buf:

@@ -51,6 +51,20 @@ def plan_input(info: VcfInfo, assembly: Assembly, partition_bytes: int) -> Input
                 f"{info.path}: no record lies on a primary chromosome of {assembly.name} (contigs: {shown})",
                 hint="goe keeps chromosomes 1-22, X, Y and MT, named with or without 'chr'",
             )
-        raise VcfError(f"{info.path}: the file holds no variant records")
+        raise VcfError(
+            f"{info.path}: the file holds no variant records",
+            hint=f"check it: bcftools view -H {info.path.name} | head",
+        )
     expected = total - sum(dropped.values())
     return InputPlan(regions, expected or None, dropped, spans)
+
+
+def check_complete(info: VcfInfo, plan: InputPlan, records_read: int) -> None:
+    """Fail when fewer (or more) records were read than the index lists: a corrupt file or a foreign index."""
+    if plan.n_records is not None and records_read != plan.n_records:
+        raise VcfError(
+            f"{info.path}: read {records_read:,} of the {plan.n_records:,} records the index lists "
+            "(a corrupt file, or an index of another file)",
+            hint=f"check it with 'bcftools view {info.path.name} > /dev/null' and re-create the index: "
+            f"bcftools index -f {info.path.name}",
+        )

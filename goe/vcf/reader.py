@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +17,17 @@ import numpy as np
 from cyvcf2 import VCF
 
 from goe.errors import VcfError
+from goe.vcf.htslib_log import capture_htslib
 from goe.vcf.index import find_index
 from goe.vcf.partition import Region
+
+_CONTIG_LINE = re.compile(r"^##contig=<(.*)>\s*$", re.MULTILINE)
+
+
+def _attr(body: str, key: str) -> str | None:
+    m = re.search(rf"(?:^|,){key}=([^,>]*)", body)
+    return m.group(1) if m else None
+
 
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 _INT32_MISSING = -2147483648
@@ -55,10 +65,12 @@ def inspect_vcf(path: str | Path) -> VcfInfo:
     if size == 0:
         raise VcfError(f"{path}: the file is empty")
     if head[:2] != b"\x1f\x8b":
-        raise VcfError(
-            f"{path}: not compressed",
-            hint=f"compress and index it: bgzip {path.name} && tabix -p vcf {path.name}.gz",
-        )
+        if head.startswith(b"##fileformat=VCF"):
+            raise VcfError(
+                f"{path}: not compressed",
+                hint=f"compress and index it: bgzip {path.name} && tabix -p vcf {path.name}.gz",
+            )
+        raise VcfError(f"{path}: not a VCF or BCF file", hint="give the joint-called cohort as VCF.gz or BCF")
     if len(head) < 16 or head[12:14] != b"BC":
         raise VcfError(
             f"{path}: compressed with plain gzip, not bgzip",
@@ -79,10 +91,15 @@ def inspect_vcf(path: str | Path) -> VcfInfo:
         logging.getLogger("goe").warning(
             f"{index.name} is older than {path.name}; if the file changed, re-create it: bcftools index -f {path.name}"
         )
-    try:
-        vcf = VCF(str(path), lazy=True)
-    except (OSError, ValueError) as exc:
-        raise VcfError(f"{path}: cannot open as VCF/BCF ({exc})") from None
+    with capture_htslib() as hts:
+        try:
+            vcf = VCF(str(path), lazy=True)
+        except (OSError, ValueError) as exc:
+            vcf = None
+            failure = str(exc)
+    if vcf is None:
+        detail = hts.errors[0] if hts.errors else failure
+        raise VcfError(f"{path}: cannot open as VCF/BCF ({detail})")
     try:
         fmt: set[str] = set()
         info: dict[str, str] = {}
@@ -100,7 +117,14 @@ def inspect_vcf(path: str | Path) -> VcfInfo:
                 filters[d["ID"]] = d.get("Description", "").strip('"')
             elif kind == "CONTIG":
                 contig_order.append(d["ID"])
-                lengths[d["ID"]] = int(d["length"]) if d.get("length", "").isdigit() else None
+                lengths[d["ID"]] = None
+        # header_iter() gives no contig length: read it from the raw header lines.
+        for m in _CONTIG_LINE.finditer(vcf.raw_header):
+            body = m.group(1)
+            cid = _attr(body, "ID")
+            length = _attr(body, "length")
+            if cid is not None and length is not None and length.isdigit():
+                lengths[cid] = int(length)
         samples = tuple(vcf.samples)
         seqnames: list[str] = []
         try:
@@ -114,7 +138,10 @@ def inspect_vcf(path: str | Path) -> VcfInfo:
     finally:
         vcf.close()
     if "GT" not in fmt:
-        raise VcfError(f"{path}: no FORMAT/GT in the header, so there are no genotypes to count")
+        raise VcfError(
+            f"{path}: no FORMAT/GT in the header, so there are no genotypes to count",
+            hint="give the joint-called VCF with genotypes, not a sites-only file",
+        )
     if not samples:
         raise VcfError(f"{path}: the VCF has no sample columns", hint="goe freq needs the joint-called genotypes")
     return VcfInfo(
@@ -179,26 +206,29 @@ def iter_batches(
 
     ``want`` names the FORMAT fields to decode besides GT (``GQ``, ``DP``, ``AD``).
     """
-    vcf = VCF(str(path), samples=list(samples), lazy=True, threads=1)
-    try:
-        n = len(vcf.samples)
-        rows = _Rows(region.contig, n, info_keys, want, batch_size)
+    failure: Exception | None = None
+    with capture_htslib() as hts:
+        vcf = VCF(str(path), samples=list(samples), lazy=True, threads=1)
         try:
+            rows = _Rows(region.contig, len(vcf.samples), info_keys, want, batch_size)
             for rec in vcf(region.query()):
-                pos = rec.POS
-                if not region.contains(pos):
+                if not region.contains(rec.POS):
                     continue
                 rows.add(rec)
                 if rows.size == batch_size:
                     yield rows.flush()
+            if rows.size:
+                yield rows.flush()
         except Exception as exc:  # htslib errors surface as assorted exception types
-            raise VcfError(
-                f"{path}: cannot read records in {region} ({exc})", hint="check the file with 'bcftools view'"
-            ) from None
-        if rows.size:
-            yield rows.flush()
-    finally:
-        vcf.close()
+            failure = exc
+        finally:
+            vcf.close()
+    if hts.errors or failure is not None:
+        detail = hts.errors[0] if hts.errors else str(failure)
+        raise VcfError(
+            f"{path}: cannot read the records in {region} ({detail})",
+            hint=f"the file may be corrupt: check it with 'bcftools view {path.name} > /dev/null'",
+        )
 
 
 class _Rows:

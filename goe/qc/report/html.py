@@ -12,7 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 import polars as pl
 
@@ -20,6 +20,9 @@ from goe.guidelines.profile import Check
 from goe.qc.report import svg
 
 _GT, _SEQ, _OTHER = "Genotype-derived metrics (from the VCF)", "Sequencing metrics (alignment QC)", "Other metrics"
+_RAW = "Raw genotype counts (bcftools stats PSC)"
+RAW_COUNTS = frozenset(("n_ref_hom", "n_non_ref_hom", "n_hets", "n_transitions", "n_transversions", "n_indels",
+                        "n_hap_ref", "n_hap_alt", "n_missing"))
 
 
 class MetricInfo(NamedTuple):
@@ -48,26 +51,23 @@ METRICS: dict[str, MetricInfo] = {
     "contamination": MetricInfo("Contamination", "Estimated DNA contamination fraction", "{:,.4f}", _GT),
     "mean_autosome_coverage": MetricInfo("Autosome coverage", "Mean read depth over the autosomes", "{:,.1f}",
                                          _SEQ, "x"),
-    "pct_autosomes_15x": MetricInfo("% autosomes ≥15x", "Percent of autosomal bases covered ≥15x", "{:,.1f}",
-                                    _SEQ, "%"),
-    "pct_autosomes_20x": MetricInfo("% autosomes ≥20x", "Percent of autosomal bases covered ≥20x", "{:,.1f}",
-                                    _SEQ, "%"),
+    "pct_autosomes_15x": MetricInfo("Autosomes ≥15x", "Fraction of autosomal bases covered ≥15x", "{:,.3f}", _SEQ),
+    "pct_autosomes_20x": MetricInfo("Autosomes ≥20x", "Fraction of autosomal bases covered ≥20x", "{:,.3f}", _SEQ),
     "yield_bp_q30": MetricInfo("Q30 yield", "Sequenced bases with base quality ≥30", "{:,.0f}", _SEQ, " bp"),
     "cross_contamination_rate": MetricInfo("Cross-contamination", "Estimated cross-sample contamination rate",
                                            "{:,.4f}", _SEQ),
-    "pct_duplicates": MetricInfo("% duplicates", "Percent of reads marked as duplicates", "{:,.2f}", _SEQ, "%"),
+    "pct_duplicates": MetricInfo("Duplicates", "Fraction of mapped reads marked as duplicates", "{:,.3f}", _SEQ),
     "median_insert_size": MetricInfo("Median insert size", "Median insert size of read pairs", "{:,.0f}", _SEQ,
                                      " bp"),
-    "pct_mapped": MetricInfo("% mapped", "Percent of reads mapped to the reference", "{:,.2f}", _SEQ, "%"),
-    "pct_properly_paired": MetricInfo("% properly paired", "Percent of reads properly paired", "{:,.2f}", _SEQ,
-                                      "%"),
+    "pct_mapped": MetricInfo("Mapped", "Fraction of reads mapped to the reference", "{:,.4f}", _SEQ),
+    "pct_properly_paired": MetricInfo("Properly paired", "Fraction of reads properly paired", "{:,.4f}", _SEQ),
 }
 STATUS_COLORS = {"pass": svg.PASS_COLOR, "warn": svg.WARN_COLOR, "fail": svg.FAIL_COLOR}
 SEX_COLORS = {"male": "#1f77b4", "female": "#c2378e", "unknown": "#7f7f7f"}
 KINSHIP_COLORS = {"duplicate": "#6a3d9a", "first degree": "#1f9e89", "second degree": "#e6a100"}
 KINSHIP_LINES = ((0.354, "duplicate / MZ twin"), (0.177, "1st degree"), (0.0884, "2nd degree"))
 _FAILING = {">=": "<", ">": "≤", "<=": ">", "<": "≥", "==": "≠", "!=": "="}
-_SYMBOL = {">=": "≥", "<=": "≤", "!=": "≠"}
+_SYMBOL = {">=": "≥", "<=": "≤", "!=": "≠", "+-": "±"}
 _KEY_COLUMNS = ("sample_id", "country", "reported_sex", "inferred_sex", "status", "reasons")
 
 _CSS = """
@@ -94,11 +94,14 @@ tbody tr:nth-child(even){background:#fafbfc}td.num,th.num{text-align:right;font-
 .badge.pass{background:#e3f4e1;color:#1e6b1e}.badge.warn{background:#fff0d9;color:#8a4b00}
 .badge.fail{background:#fde2e1;color:#a31515}.badge.draft,.badge.na{background:#eceef1;color:#555}
 code{background:#f0f2f5;border-radius:4px;padding:0 4px;font-size:12px}
-.reason{display:block}.grid{display:flex;flex-wrap:wrap;gap:14px}
+.reason{display:block}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(370px,1fr));gap:14px}
 figure{margin:0;border:1px solid #eceef1;border-radius:6px;padding:6px}
-figcaption{font-size:12px;color:#555;padding:2px 4px 0;max-width:460px}
-.na-box{width:460px;min-height:80px;display:flex;align-items:center;justify-content:center;color:#777;
-background:#fafbfc;border:1px dashed #ccc;border-radius:6px;margin:0}
+.grid svg{display:block;width:100%;height:auto}figcaption{font-size:12px;color:#555;padding:2px 4px 0}
+.na-box{height:100%;min-height:80px;display:flex;align-items:center;justify-content:center;color:#777;
+background:#fafbfc;border:1px dashed #ccc;border-radius:6px;padding:12px;text-align:center}
+figure.wide{display:flex;gap:20px;align-items:flex-start;flex-wrap:wrap;border:0;padding:0}
+figure.wide svg{max-width:100%;height:auto;border:1px solid #eceef1;border-radius:6px}
+figure.wide figcaption{flex:1 1 260px;font-size:13px;padding-top:8px}
 footer{color:#777;font-size:12px;text-align:center;margin-top:24px}
 """
 
@@ -122,7 +125,7 @@ def render_report(
         _header(rows, summary),
         _section("countries", "Per-country summary", _country_table(rows)),
         _section("cohort-checks", "Cohort-level checks", _cohort_checks(summary.get("cohort_checks", []))),
-        _section("flagged", "Failing and warning samples", _flagged(rows, checks)),
+        _section("flagged", "Failing and warning samples", _flagged(rows, checks, relatedness)),
         _section("distributions", "Metric distributions", _distributions(samples, checks, summary)),
         _section("sex", "Sex check", _sex_plot(samples, checks)),
         _section("relatedness", "Relatedness", _relatedness(relatedness)),
@@ -194,8 +197,9 @@ def _cohort_checks(items: Iterable[Mapping[str, Any]]) -> str:
     return _table(["Check", "Description", "Value", "Threshold", "Status"], body, numeric={2})
 
 
-def _flagged(rows: list[dict[str, Any]], checks: Sequence[Check]) -> str:
+def _flagged(rows: list[dict[str, Any]], checks: Sequence[Check], rel: pl.DataFrame) -> str:
     by_id = {c.id: c for c in checks}
+    partners = {str(r["excluded"]): r for r in rel.iter_rows(named=True) if r.get("excluded")}
     order = {"fail": 0, "warn": 1}
     flagged = sorted((r for r in rows if r.get("status") in order),
                      key=lambda r: (order[r["status"]], str(r.get("country")), str(r.get("sample_id"))))
@@ -203,21 +207,29 @@ def _flagged(rows: list[dict[str, Any]], checks: Sequence[Check]) -> str:
         return '<p class="muted">No sample failed or was flagged with a warning.</p>'
     body = []
     for r in flagged:
-        reasons = "".join(f'<span class="reason">{_reason(x, r, by_id)}</span>' for x in _reasons(r))
+        reasons = "".join(f'<span class="reason">{_reason(x, r, by_id, partners)}</span>' for x in _reasons(r))
         body.append(f"<tr><td>{_e(r.get('sample_id', ''))}</td><td>{_e(r.get('country', ''))}</td>"
                     f"<td>{_badge(r['status'])}</td><td>{reasons or '<span class=muted>none given</span>'}</td></tr>")
     note = f'<p class="muted small">{len(flagged):,} samples; sorted by status, then country, then sample.</p>'
     return note + _table(["Sample", "Country", "Status", "Reasons"], body, sorted_col=2)
 
 
-def _reason(check_id: str, row: Mapping[str, Any], by_id: Mapping[str, Check]) -> str:
-    check = by_id.get(check_id)
-    if check is None:
-        return f"<code>{_e(check_id)}</code>"
-    value = row.get(check.metric)
-    shown = svg.format_number(float(value)) if _finite(value) else "not assessed"  # type: ignore[arg-type]
-    return (f"<code>{_e(check_id)}</code> {_e(check.metric)} = <b>{_e(shown)}</b> "
-            f'<span class="muted">(needs {_e(_symbolic(check.describe_threshold()))}; {_e(check.severity)})</span>')
+def _reason(check_id: str, row: Mapping[str, Any], by_id: Mapping[str, Check], partners: Mapping[str, Any]) -> str:
+    """One reason: the check id, then the value against the threshold (or what explains it)."""
+    check, text = by_id.get(check_id), f"<code>{_e(check_id)}</code>"
+    rep, inf, pair = row.get("reported_sex"), row.get("inferred_sex"), partners.get(str(row.get("sample_id")))
+    if check is not None and check.metric in row:
+        value = row[check.metric]
+        shown = svg.format_number(float(value)) if _finite(value) else "not assessed"
+        return (f"{text} {_e(check.metric)} = <b>{_e(shown)}</b> <span class=\"muted\">(needs "
+                f"{_e(_symbolic(check.describe_threshold()))}; {_e(check.severity)})</span>")
+    if "sex" in check_id and rep != inf:
+        return f'{text} <span class="muted">(reported {_e(rep)}, inferred {_e(inf)})</span>'
+    if pair is not None:
+        other = pair["sample_id_2"] if str(pair["sample_id_1"]) == str(row.get("sample_id")) else pair["sample_id_1"]
+        return (f'{text} <span class="muted">({_e(pair.get("relationship"))} of {_e(other)}, kinship '
+                f'{_value(pair.get("kinship"))})</span>')
+    return f'{text} <span class="muted">{_e(check.description)}</span>' if check else text
 
 
 def _distributions(samples: pl.DataFrame, checks: Sequence[Check], summary: Mapping[str, Any]) -> str:
@@ -228,7 +240,8 @@ def _distributions(samples: pl.DataFrame, checks: Sequence[Check], summary: Mapp
     groups: dict[str, list[str]] = {}
     for col in columns:
         info = METRICS.get(col)
-        group = info.group if info else {"sample": _GT, "sequencing": _SEQ}.get(levels.get(col, ""), _OTHER)
+        group = info.group if info else _RAW if col in RAW_COUNTS else {"sample": _GT, "sequencing": _SEQ}.get(
+            levels.get(col, ""), _OTHER)
         groups.setdefault(group, []).append(col)
     parts = ['<p class="muted small">Dashed lines are guideline thresholds: '
              f'<b style="color:{svg.FAIL_COLOR}">red = fail</b>, <b style="color:{svg.WARN_COLOR}">orange = warn</b>; '
@@ -237,7 +250,7 @@ def _distributions(samples: pl.DataFrame, checks: Sequence[Check], summary: Mapp
     if not_assessed:
         names = ", ".join(f"<code>{_e(m)}</code>" for m in not_assessed)
         parts.append(f'<p class="small">Not assessed in this run: {names}</p>')
-    for group in (g for g in (_GT, _SEQ, _OTHER) if g in groups):
+    for group in (g for g in (_GT, _SEQ, _OTHER, _RAW) if g in groups):
         figs = [_metric_figure(col, samples[col], checks) for col in groups[group]]
         parts.append(f'<h3>{_e(group)}</h3><div class="grid">{"".join(figs)}</div>')
     return "".join(parts)
@@ -245,24 +258,26 @@ def _distributions(samples: pl.DataFrame, checks: Sequence[Check], summary: Mapp
 
 def _metric_figure(col: str, series: pl.Series, checks: Sequence[Check]) -> str:
     info = METRICS.get(col)
-    title = f"{info.title} ({col})" if info else col
+    title = info.title if info else col
     values = [float(v) for v in series.to_list() if _finite(v)]
     if not values:
-        return f'<figure><div class="na-box">{_e(title)}: not assessed</div></figure>'
-    lines = _threshold_lines(col, checks)
+        return f'<div class="na-box">{_e(title)}: not assessed</div>'
     unit = info.suffix.strip() if info else ""
-    plot = svg.histogram(values, title=title, xlabel=col + (f" ({unit})" if unit else ""), lines=lines)
+    plot = svg.histogram(values, title=title, xlabel=col + (f" ({unit})" if unit else ""),
+                         lines=_threshold_lines(col, checks, values))
     values.sort()
-    mid = len(values) // 2
-    median = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
     missing = series.len() - len(values)
-    caption = (f"{_e(info.description) + '. ' if info else ''}n = {len(values):,}, median {svg.format_number(median)}, "
-               f"range {svg.format_number(values[0])} to {svg.format_number(values[-1])}"
-               + (f"; {missing:,} not assessed" if missing else ""))
+    mad = [c for c in checks if c.metric == col and c.comparator == "within_mad" and c.scope != "cohort"]
+    caption = (f"{_e(info.description) + '. ' if info else ''}n = {len(values):,}, median "
+               f"{svg.format_number(_median(values))}, range {svg.format_number(values[0])} to "
+               f"{svg.format_number(values[-1])}" + (f"; {missing:,} not assessed" if missing else "")
+               + "".join(f'; <b style="color:{STATUS_COLORS[c.severity]}">{_e(c.severity)} outside median ± '
+                         f"{_scalar(c):g} MAD per {_e(c.scope)}</b>" for c in mad))
     return f"<figure>{plot}<figcaption>{caption}</figcaption></figure>"
 
 
-def _threshold_lines(col: str, checks: Sequence[Check]) -> list[svg.Line]:
+def _threshold_lines(col: str, checks: Sequence[Check], values: Sequence[float] = ()) -> list[svg.Line]:
+    """Lines for the checks on ``col``; ``within_mad`` ones only when cohort-wide (per-country bounds differ)."""
     lines = []
     for c in checks:
         if c.metric != col:
@@ -271,10 +286,26 @@ def _threshold_lines(col: str, checks: Sequence[Check]) -> list[svg.Line]:
             lo, hi = c.threshold  # type: ignore[misc]
             lines += [svg.threshold_line(lo, c.severity, f"{c.severity} < {lo:g}"),
                       svg.threshold_line(hi, c.severity, f"{c.severity} > {hi:g}")]
-        else:
-            t = float(c.threshold)  # type: ignore[arg-type]
+        elif c.comparator == "within_mad":
+            if c.scope == "cohort" and len(values) >= 3:
+                med, k = _median(values), _scalar(c)
+                mad = _median([abs(v - med) for v in values]) * k
+                lines += [svg.threshold_line(med - mad, c.severity, f"{c.severity} < median − {k:g} MAD"),
+                          svg.threshold_line(med + mad, c.severity, f"{c.severity} > median + {k:g} MAD")]
+        elif c.comparator in _FAILING:
+            t = _scalar(c)
             lines.append(svg.threshold_line(t, c.severity, f"{c.severity} {_FAILING[c.comparator]} {t:g}"))
     return lines
+
+
+def _scalar(c: Check) -> float:
+    return float("nan") if isinstance(c.threshold, tuple) else float(c.threshold)
+
+
+def _median(values: Sequence[float]) -> float:
+    v = sorted(values)
+    mid = len(v) // 2
+    return v[mid] if len(v) % 2 else (v[mid - 1] + v[mid]) / 2
 
 
 def _sex_plot(samples: pl.DataFrame, checks: Sequence[Check]) -> str:
@@ -282,27 +313,27 @@ def _sex_plot(samples: pl.DataFrame, checks: Sequence[Check]) -> str:
                  and any(_finite(v) for v in samples[c].to_list())), None)
     if xcol is None or "chry_call_rate" not in samples.columns:
         return '<p class="muted">Sex check not assessed (needs chrX heterozygosity or F, and chrY call rate).</p>'
-    points, unknown = [], 0
+    points, odd = [], []
     for r in samples.iter_rows(named=True):
         x, y = r.get(xcol), r.get("chry_call_rate")
-        if not (isinstance(x, int | float) and isinstance(y, int | float) and _finite(x) and _finite(y)):
-            continue
-        rep, inf = str(r.get("reported_sex", "unknown")), str(r.get("inferred_sex", "unknown"))
-        unknown += inf == "unknown"
-        label = f"{r.get('sample_id')} ({r.get('country')}): reported {rep}, inferred {inf}"
-        points.append(svg.Point(float(x), float(y), rep, rep != inf, label))
+        rep, inf = str(r.get("reported_sex") or "unknown"), str(r.get("inferred_sex") or "unknown")
+        if rep != inf:
+            odd.append(f"{_e(r.get('sample_id'))} ({_e(r.get('country'))}, reported {_e(rep)}, inferred {_e(inf)})")
+        if _finite(x) and _finite(y):
+            label = f"{r.get('sample_id')} ({r.get('country')}): reported {rep}, inferred {inf}"
+            points.append(svg.Point(float(x), float(y), rep, rep != inf, label))
     if not points:
         return '<p class="muted">Sex check not assessed (no sample has both metrics).</p>'
-    vlines = _threshold_lines(xcol, checks)
-    hlines = [ln for ln in _threshold_lines("chry_call_rate", checks)]
     plot = svg.scatter(points, title="Reported sex against chrX and chrY signal", xlabel=xcol, ylabel="chry_call_rate",
-                       colors=SEX_COLORS, vlines=vlines, hlines=hlines, highlight_label="inferred ≠ reported",
-                       xlim=(0.0, 0.0), ylim=(0.0, 0.0), width=720, height=420)
-    n_mis = sum(p.highlight for p in points)
-    caption = (f"Colour = reported sex. Males are expected at high chrY call rate and low chrX heterozygosity. "
-               f"<b>{n_mis}</b> sample{'s' if n_mis != 1 else ''} ringed in black: inferred sex differs from reported"
-               + (f" ({unknown} with inferred sex unknown)" if unknown else "") + ".")
-    return f"<figure>{plot}<figcaption style=\"max-width:720px\">{caption}</figcaption></figure>"
+                       colors=SEX_COLORS, vlines=_threshold_lines(xcol, checks),
+                       hlines=_threshold_lines("chry_call_rate", checks), highlight_label="inferred ≠ reported",
+                       xlim=(0.0, 0.0), ylim=(0.0, 0.0), width=820, height=420)
+    shown = "; ".join(odd[:20]) + (f"; and {len(odd) - 20:,} more" if len(odd) > 20 else "")
+    caption = ("<p>Colour = reported sex. Males are expected top left (chrY called, little chrX "
+               "heterozygosity), females bottom right.</p>"
+               f"<p><b>{len(odd):,}</b> sample{'s' if len(odd) != 1 else ''} ringed in black: inferred sex differs "
+               f"from reported{': ' + shown if odd else ''}.</p>")
+    return f'<figure class="wide">{plot}<figcaption>{caption}</figcaption></figure>'
 
 
 def _relatedness(rel: pl.DataFrame) -> str:
@@ -316,13 +347,16 @@ def _relatedness(rel: pl.DataFrame) -> str:
     hlines = [svg.Line(v, f"{name} ({v:g})", svg.REF_COLOR) for v, name in KINSHIP_LINES]
     plot = svg.scatter(points, title="Kinship against IBS0 for related pairs", xlabel="ibs0 (fraction of sites with "
                        "opposite homozygotes)", ylabel="kinship", colors=KINSHIP_COLORS, hlines=hlines,
-                       xlim=(0.0, 0.0), ylim=(0.0, 0.5), width=720, height=420)
+                       xlim=(0.0, 0.0), ylim=(0.0, 0.5), width=820, height=420)
     body = [f"<tr><td>{_e(r.get('sample_id_1', ''))}</td><td>{_e(r.get('sample_id_2', ''))}</td>"
             f"<td>{_e(r.get('relationship', ''))}</td><td class=num>{_value(r.get('kinship'))}</td>"
             f"<td class=num>{_value(r.get('ibs0'))}</td><td>{_e(r.get('excluded') or '—')}</td></tr>" for r in pairs]
-    caption = ("Parent–offspring pairs have IBS0 near 0 at kinship ≈ 0.25; full siblings have some IBS0 at the same "
-               "kinship. Dashed lines: lower kinship bounds of each degree.")
-    return (f'<figure>{plot}<figcaption style="max-width:720px">{caption}</figcaption></figure>'
+    counts = Counter(str(r.get("relationship", "")) for r in pairs)
+    caption = ("<p>" + ", ".join(f"<b>{v:,}</b> {_e(k)}" for k, v in sorted(counts.items())) + " pairs; "
+               f"<b>{sum(bool(r.get('excluded')) for r in pairs):,}</b> samples excluded.</p>"
+               "<p>Dashed lines: lower kinship bounds of each degree. Parent–offspring pairs sit at IBS0 ≈ 0 "
+               "with kinship ≈ 0.25; full siblings share the kinship but have some IBS0.</p>")
+    return (f'<figure class="wide">{plot}<figcaption>{caption}</figcaption></figure>'
             f"<h3>Related pairs ({len(pairs):,})</h3>"
             + _table(["Sample 1", "Sample 2", "Relationship", "Kinship", "IBS0", "Excluded"], body,
                      numeric={3, 4}, sorted_col=3))
@@ -370,7 +404,7 @@ def _symbolic(text: str) -> str:
     return text
 
 
-def _finite(v: Any) -> bool:
+def _finite(v: Any) -> TypeGuard[float]:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 

@@ -28,23 +28,23 @@ def multiqc_content(samples: pl.DataFrame) -> dict[str, Any]:
     """The MultiQC custom-content document (a JSON-able dict) for ``samples``."""
     metrics = [c for c, dt in samples.schema.items() if dt.is_numeric() and c not in _SKIP]
     headers: dict[str, dict[str, Any]] = {
+        "country": {"title": "Country", "description": "ISO 3166-1 alpha-2 country code", "scale": False},
         "status": {"title": "QC status", "description": "goe qc decision for the sample: pass, warn or fail",
                    "bgcols": _STATUS_BG, "scale": False},
         "reasons": {"title": "Reasons", "description": "Guideline checks the sample did not meet", "scale": False},
-        "country": {"title": "Country", "description": "ISO 3166-1 alpha-2 country code", "scale": False},
     }
     for col in metrics:
         info = METRICS.get(col)
         header: dict[str, Any] = {
             "title": info.title if info else col,
             "description": f"{info.description} ({col})" if info else col,
-            "format": info.fmt if info else "{:,.3f}",
+            "format": info.fmt if info else "{:,.0f}" if samples.schema[col].is_integer() else "{:,.3f}",
             "scale": "GnBu",
         }
         if info and info.suffix:
             header["suffix"] = info.suffix
-        if info and info.suffix == "%":
-            header.update(min=0, max=100)
+        if col.startswith("pct_") or col.endswith("call_rate"):
+            header.update(min=0, max=1)  # fractions in 0..1
         headers[col] = header
     data: dict[str, dict[str, Any]] = {}
     for row in samples.iter_rows(named=True):

@@ -53,23 +53,32 @@ def threshold_line(value: float, severity: str, label: str = "") -> Line:
 
 
 def format_number(value: float) -> str:
-    """Short human form of a number: ``4,123,456``, ``0.9876``, ``1.2e-05``."""
+    """Short human form of a number: ``12,345``, ``4.123M``, ``110.9G``, ``0.9876``, ``1.2e-05``."""
     if not math.isfinite(value):
         return str(value)
-    if value == int(value) and abs(value) < 1e15:
+    for suffix, div in (("T", 1e12), ("G", 1e9), ("M", 1e6)):
+        if abs(value) >= div:
+            return f"{value / div:.4g}{suffix}"
+    if value == int(value):
         return f"{int(value):,}"
     if abs(value) >= 1000:
-        return f"{value:,.1f}"
+        return f"{value:,.0f}"
     return f"{value:.4g}"
 
 
-def nice_ticks(lo: float, hi: float, target: int = 5) -> tuple[list[float], float]:
-    """Round tick positions covering ``[lo, hi]`` (first <= lo, last >= hi) and their step."""
+def nice_ticks(lo: float, hi: float, target: int = 5, *, integer: bool = False) -> tuple[list[float], float]:
+    """Round tick positions covering ``[lo, hi]`` (first <= lo, last >= hi) and their step.
+
+    The step is 1, 2, 2.5 or 5 times a power of ten, whichever gives closest to
+    ``target`` intervals; ``integer`` keeps it a whole number (for counts).
+    """
     if not hi > lo:
         hi = lo + 1.0
-    raw = (hi - lo) / max(target, 1)
-    mag = 10.0 ** math.floor(math.log10(raw))
-    step = next((m * mag for m in (1.0, 2.0, 2.5, 5.0, 10.0) if raw <= m * mag * (1 + 1e-9)), 10.0 * mag)
+    target = max(target, 1)
+    mag = 10.0 ** math.floor(math.log10((hi - lo) / target))
+    steps = [m * mag for m in (1.0, 2.0, 2.5, 5.0, 10.0, 20.0) if not integer or (m * mag >= 1 and m * mag % 1 == 0)]
+    steps = steps or [1.0]
+    step = min(steps, key=lambda st: (abs((hi - lo) / st - target), -st))
     first = math.floor(lo / step + 1e-9)
     last = math.ceil(hi / step - 1e-9)
     ticks = [_clean(i * step) for i in range(first, last + 1)]
@@ -78,9 +87,11 @@ def nice_ticks(lo: float, hi: float, target: int = 5) -> tuple[list[float], floa
 
 def tick_label(value: float, step: float, scale: float) -> str:
     """Label for one tick: SI-style suffix (k, M, G, T) when the axis ``scale`` is large."""
+    if value == 0:
+        return "0"
     suffix, div = "", 1.0
-    for s, d in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if scale >= 10 * d:
+    for s, d, at in (("T", 1e12, 1e12), ("G", 1e9, 1e9), ("M", 1e6, 1e6), ("k", 1e3, 1e4)):
+        if scale >= at:
             suffix, div = s, d
             break
     v, st = value / div, step / div
@@ -99,8 +110,8 @@ def histogram(
     ylabel: str = "samples",
     lines: Sequence[Line] = (),
     bins: int | None = None,
-    width: int = 460,
-    height: int = 270,
+    width: int = 400,
+    height: int = 250,
     color: str = BAR_COLOR,
 ) -> str:
     """Histogram of the finite ``values`` with vertical ``lines`` (e.g. thresholds) drawn over it.
@@ -125,7 +136,7 @@ def histogram(
         counts[min(bins - 1, int((v - lo) / (hi - lo) * bins)) if hi > lo else 0] += 1
     frame.set_x(*_padded([lo, hi, *(ln.value for ln in lines if math.isfinite(ln.value))]))
     top = max(counts)
-    frame.set_y(0, top, snap=True, target=4 if top >= 4 else top)
+    frame.set_y(0, top, snap=True, target=4 if top >= 4 else top, integer=True)
     out.append(frame.axes(xlabel, ylabel))
     if hi == lo:
         half = (frame.x1 - frame.x0) / 60
@@ -225,9 +236,9 @@ class _Frame:
         self.xticks = [t for t in ticks if lo - 1e-12 <= t <= hi + 1e-12]
         self.x0, self.x1 = lo, hi
 
-    def set_y(self, lo: float, hi: float, *, snap: bool = False, target: int = 5) -> None:
+    def set_y(self, lo: float, hi: float, *, snap: bool = False, target: int = 5, integer: bool = False) -> None:
         """Domain ``[lo, hi]`` (widened to the outer ticks when ``snap``), ticks inside it."""
-        ticks, self.ystep = nice_ticks(lo, hi, target)
+        ticks, self.ystep = nice_ticks(lo, hi, target, integer=integer)
         if snap:
             lo, hi = ticks[0], ticks[-1]
         self.yticks = [t for t in ticks if lo - 1e-12 <= t <= hi + 1e-12]

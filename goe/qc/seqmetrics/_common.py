@@ -46,7 +46,9 @@ def read_lines(path: Path) -> list[str]:
     except FileNotFoundError:
         raise SeqMetricsError(f"{path}: file not found", hint="check the path") from None
     except OSError as exc:
-        raise SeqMetricsError(f"{path}: cannot read the file ({exc.strerror or exc})", hint="check its permissions") from None
+        raise SeqMetricsError(
+            f"{path}: cannot read the file ({exc.strerror or exc})", hint="check its permissions"
+        ) from None
     if b"\x00" in data:
         raise SeqMetricsError(f"{path}: not a text file", hint="give the QC tool's text output")
     return data.decode("utf-8", errors="replace").splitlines()
