@@ -47,3 +47,8 @@ def plink2() -> str:
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture(scope="session")
+def samtools() -> str:
+    return require_tool("samtools")
