@@ -32,7 +32,8 @@ def _write_bam(path: Path, seed: int = 7) -> dict[str, float]:
             name = f"r{tid}_{k}"
             r1 = pysam.AlignedSegment()
             r1.query_name, r1.query_sequence = name, "A" * 100
-            r1.flag = 0x1 | 0x40 | (0x2 if proper and not unmapped_mate else 0) | flag_extra | (0x8 if unmapped_mate else 0)
+            pair_flags = (0x2 if proper and not unmapped_mate else 0) | (0x8 if unmapped_mate else 0)
+            r1.flag = 0x1 | 0x40 | pair_flags | flag_extra
             r1.reference_id, r1.reference_start, r1.mapping_quality = tid, start, mapq
             r1.cigarstring = "100M"
             r1.next_reference_id = tid
@@ -60,7 +61,8 @@ def _write_bam(path: Path, seed: int = 7) -> dict[str, float]:
         for r in reads:
             out.write(r)
     pysam.index(str(path))
-    return {"median_insert_size": float(np.median(truth["inserts"])), "mean_insert_size": float(np.mean(truth["inserts"]))}
+    inserts = truth["inserts"]
+    return {"median_insert_size": float(np.median(inserts)), "mean_insert_size": float(np.mean(inserts))}
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +87,8 @@ def test_read_level_metrics_equal_samtools_stats(bam: tuple[Path, dict[str, floa
     sn = _samtools_stats(samtools, path)
     assert got["total_reads"] == sn["raw total sequences"]
     assert got["pct_mapped"] == pytest.approx(sn["reads mapped"] / sn["raw total sequences"], abs=1e-12)
-    assert got["pct_properly_paired"] == pytest.approx(sn["reads properly paired"] / sn["raw total sequences"], abs=1e-12)
+    proper = sn["reads properly paired"] / sn["raw total sequences"]
+    assert got["pct_properly_paired"] == pytest.approx(proper, abs=1e-12)
     assert got["pct_duplicates"] == pytest.approx(sn["reads duplicated"] / sn["reads mapped"], abs=1e-12)
     assert got["median_insert_size"] == truth["median_insert_size"]
     assert got["mean_insert_size"] == pytest.approx(truth["mean_insert_size"])
