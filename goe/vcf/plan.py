@@ -29,6 +29,14 @@ def plan_input(info: VcfInfo, assembly: Assembly, partition_bytes: int) -> Input
     """Read the index and plan regions over the primary chromosomes; fail when nothing is left."""
     index = read_index(info.index)
     names = list(info.contigs)
+    declared = set(info.contigs)
+    foreign = [ci.name for ci in index.contigs if ci.name is not None and ci.name not in declared]
+    if foreign or (index.kind == "csi" and len(index.contigs) > len(names)):
+        what = f"lists contig {foreign[0]}, which" if foreign else "lists more contigs than"
+        raise VcfError(
+            f"{info.index}: the index does not belong to {info.path.name} (it {what} the VCF header does not declare)",
+            hint=f"re-create it: bcftools index -f {info.path.name}",
+        )
     primary = {c for c in info.contigs if canonical_contig(c) is not None}
     dropped: dict[str, int] = {}
     spans: dict[str, int] = {}

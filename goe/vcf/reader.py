@@ -131,10 +131,12 @@ def inspect_vcf(path: str | Path) -> VcfInfo:
             seqnames = list(vcf.seqnames)
         except (ValueError, OSError):
             seqnames = []
-        for name in seqnames:
-            if name not in lengths:
-                lengths[name] = None
-                contig_order.append(name)
+        # seqnames come from the index when there is one; trust them only when the header declares no contig.
+        if not contig_order:
+            for name in seqnames:
+                if name not in lengths:
+                    lengths[name] = None
+                    contig_order.append(name)
     finally:
         vcf.close()
     if "GT" not in fmt:
@@ -225,9 +227,15 @@ def iter_batches(
             vcf.close()
     if hts.errors or failure is not None:
         detail = hts.errors[0] if hts.errors else str(failure)
+        if "get_intv" in detail or "was wrong -p" in detail:
+            raise VcfError(
+                f"{path}: its index does not match the file ({detail})",
+                hint=f"re-create it: bcftools index -f {path.name}",
+            )
         raise VcfError(
             f"{path}: cannot read the records in {region} ({detail})",
-            hint=f"the file may be corrupt: check it with 'bcftools view {path.name} > /dev/null'",
+            hint=f"the file may be corrupt (check it with 'bcftools view {path.name} > /dev/null', copy it again) "
+            f"or its index stale (re-create it: bcftools index -f {path.name})",
         )
 
 
