@@ -5,6 +5,7 @@ checks do, and passes otherwise. ``within_mad`` checks flag outliers beyond
 median +- k MAD within the check's scope (each country, or the cohort). Of
 each duplicate or first-degree pair, the sample with the lower call rate is
 excluded (ties: the later sample ID), one pair at a time from the closest.
+The MAD is scaled by 1.4826 (a normal standard deviation), as in gnomAD.
 """
 
 from __future__ import annotations
@@ -28,8 +29,18 @@ class Decisions:
     not_assessed: list[str] = field(default_factory=list)
 
 
+# MAD scaled to estimate a normal standard deviation, as R's mad() and gnomAD's sample QC do.
+MAD_SCALE = 1.4826
+
+
+def scaled_mad(values: np.ndarray) -> float:
+    """1.4826 x median(|x - median(x)|)."""
+    med = float(np.median(values))
+    return MAD_SCALE * float(np.median(np.abs(values - med)))
+
+
 def mad_outliers(values: np.ndarray, groups: Sequence[str], k: float) -> np.ndarray:
-    """True where a value lies beyond median +- k x MAD of its group (NaN never flagged)."""
+    """True where a value lies beyond median +- k x (scaled) MAD of its group (NaN never flagged)."""
     out = np.zeros(len(values), dtype=bool)
     labels = np.asarray(groups)
     for g in sorted(set(labels.tolist())):
@@ -39,7 +50,7 @@ def mad_outliers(values: np.ndarray, groups: Sequence[str], k: float) -> np.ndar
         if ok.sum() < 3:
             continue
         med = float(np.median(v[ok]))
-        mad = float(np.median(np.abs(v[ok] - med)))
+        mad = scaled_mad(v[ok])
         if mad == 0:
             continue
         out[idx] = ok & (np.abs(v - med) > k * mad)

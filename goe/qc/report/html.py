@@ -17,6 +17,7 @@ from typing import Any, NamedTuple, TypeGuard
 import polars as pl
 
 from goe.guidelines.profile import Check
+from goe.qc.decide import MAD_SCALE
 from goe.qc.report import svg
 
 _GT, _SEQ, _OTHER = "Genotype-derived metrics (from the VCF)", "Sequencing metrics (alignment QC)", "Other metrics"
@@ -289,7 +290,7 @@ def _threshold_lines(col: str, checks: Sequence[Check], values: Sequence[float] 
         elif c.comparator == "within_mad":
             if c.scope == "cohort" and len(values) >= 3:
                 med, k = _median(values), _scalar(c)
-                mad = _median([abs(v - med) for v in values]) * k
+                mad = MAD_SCALE * _median([abs(v - med) for v in values]) * k
                 lines += [svg.threshold_line(med - mad, c.severity, f"{c.severity} < median − {k:g} MAD"),
                           svg.threshold_line(med + mad, c.severity, f"{c.severity} > median + {k:g} MAD")]
         elif c.comparator in _FAILING:
