@@ -125,7 +125,7 @@ def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) 
                 )
                 lines = vcf_lines(rows, keys)
                 for pos, line in zip(rows.pos.tolist(), lines, strict=True):
-                    cell = pos // GRID
+                    cell = (pos - 1) // GRID  # 1-based POS; regions start at k * GRID + 1
                     if cell != last_cell:
                         writer.boundary()
                         last_cell = cell

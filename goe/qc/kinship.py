@@ -91,7 +91,7 @@ def select_kinship_snvs(
     common = eligible & (p >= 0.05) & (p <= 0.95)
     rows: list[int] = []
     for idx in np.nonzero(common)[0].tolist():
-        w = int(positions[idx]) // max(window, 1)
+        w = (int(positions[idx]) - 1) // max(window, 1)  # windows align with region starts (k * GRID + 1)
         if w != last_window:
             rows.append(idx)
             last_window = w

@@ -1,0 +1,1 @@
+"""Test helpers: a seeded cohort simulator and the bcftools reference recipe."""
