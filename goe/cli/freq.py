@@ -10,7 +10,18 @@ import typer
 from rich.table import Table
 
 from goe.cli.app import app, handle_errors, stdout
-from goe.cli.options import parse_size
+from goe.cli.options import (
+    Assembly,
+    Cohort,
+    Force,
+    Guidelines,
+    Json,
+    PartitionSize,
+    Quiet,
+    Samples,
+    Workers,
+    parse_size,
+)
 from goe.cli.progress import RichProgress
 from goe.freq.run import FreqOptions, FreqResult, compute_frequencies
 from goe.vcf.partition import DEFAULT_PARTITION_BYTES
@@ -40,18 +51,14 @@ def provenance_command(vcf: Path, samples: Path, out: Path, **opts: object) -> s
 @app.command("freq")
 @handle_errors
 def freq(
-    cohort: Annotated[Path, typer.Argument(help="Joint-called cohort VCF.gz (tabix/CSI index) or BCF (CSI index).")],
-    samples: Annotated[
-        Path, typer.Option("--samples", "-s", help="Sample sheet (TSV/CSV): sample_id, sex, country[, vcf_sample_id].")
-    ],
+    cohort: Cohort,
+    samples: Samples,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for the frequency package.")],
     keep: Annotated[
         Path | None, typer.Option(help="Only these sample IDs (one per line), e.g. goe qc's pass_samples.txt.")
     ] = None,
-    assembly: Annotated[str, typer.Option(help="GRCh38 or GRCh37 (PARs and contig lengths).")] = "GRCh38",
-    guidelines: Annotated[
-        str, typer.Option(help="Guideline profile name or TOML file (mask and filter thresholds).")
-    ] = "1mg-proof-draft",
+    assembly: Assembly = "GRCh38",
+    guidelines: Guidelines = "1mg-proof-draft",
     mask: Annotated[bool, typer.Option("--mask/--no-mask", help="Set low-quality genotypes missing.")] = True,
     min_allele_count: Annotated[
         int, typer.Option(min=0, help="Small-count floor: withhold rows with 0 < AC < N or 0 < AN-AC < N (0 = off).")
@@ -60,13 +67,11 @@ def freq(
         list[str] | None, typer.Option("--group-by", help="Extra sample-sheet column to group by (repeatable).")
     ] = None,
     country: Annotated[str | None, typer.Option(help="Country of the package when the sheet holds several.")] = None,
-    workers: Annotated[
-        int | None, typer.Option("--workers", "-j", min=1, help="Worker processes [default: all cores].")
-    ] = None,
-    partition_size: Annotated[str, typer.Option(help="Target compressed bytes per partition (advanced).")] = "16M",
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing package in --out.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the manifest as JSON instead of a table.")] = False,
+    workers: Workers = None,
+    partition_size: PartitionSize = "16M",
+    force: Force = False,
+    quiet: Quiet = False,
+    as_json: Json = False,
 ) -> None:
     """Compute exact per-country, per-sex allele frequencies and write a shareable package.
 

@@ -11,7 +11,18 @@ import typer
 from rich.table import Table
 
 from goe.cli.app import app, handle_errors, stdout
-from goe.cli.options import parse_size
+from goe.cli.options import (
+    Assembly,
+    Cohort,
+    Force,
+    Guidelines,
+    Json,
+    PartitionSize,
+    Quiet,
+    Samples,
+    Workers,
+    parse_size,
+)
 from goe.cli.progress import RichProgress
 from goe.qc.run import QcOptions, QcResult, run_qc
 
@@ -21,10 +32,8 @@ EXIT_STRICT_FAILED = 4
 @app.command("qc")
 @handle_errors
 def qc(
-    cohort: Annotated[Path, typer.Argument(help="Joint-called cohort VCF.gz (tabix/CSI index) or BCF (CSI index).")],
-    samples: Annotated[
-        Path, typer.Option("--samples", "-s", help="Sample sheet: sample_id, sex, country[, vcf_sample_id, alignment].")
-    ],
+    cohort: Cohort,
+    samples: Samples,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for the QC results.")],
     metrics: Annotated[
         list[Path] | None,
@@ -33,16 +42,14 @@ def qc(
     reference: Annotated[
         Path | None, typer.Option(help="Reference FASTA, for CRAM files in the alignment column.")
     ] = None,
-    assembly: Annotated[str, typer.Option(help="GRCh38 or GRCh37 (PARs and contig lengths).")] = "GRCh38",
-    guidelines: Annotated[str, typer.Option(help="Guideline profile name or TOML file.")] = "1mg-proof-draft",
-    workers: Annotated[
-        int | None, typer.Option("--workers", "-j", min=1, help="Worker processes [default: all cores].")
-    ] = None,
-    partition_size: Annotated[str, typer.Option(help="Target compressed bytes per partition (advanced).")] = "16M",
+    assembly: Assembly = "GRCh38",
+    guidelines: Guidelines = "1mg-proof-draft",
+    workers: Workers = None,
+    partition_size: PartitionSize = "16M",
     strict: Annotated[bool, typer.Option("--strict", help="Exit with code 4 when any sample fails.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Replace existing QC results in --out.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print summary.json instead of tables.")] = False,
+    force: Force = False,
+    quiet: Quiet = False,
+    as_json: Json = False,
 ) -> None:
     """Check every sample against the 1+MG-proof guidelines and write the pass list for goe freq --keep.
 
