@@ -36,7 +36,12 @@ def show(name: Annotated[str, typer.Argument(help="Profile name or TOML file.")]
     if p.note:
         stdout.print(p.note)
     table = Table(show_lines=False)
-    for col in ("id", "level", "metric", "passes when", "severity", "source"):
+    # Ids and metrics never wrap, so they stay greppable in narrow terminals and pipes.
+    width = max(len(c.id) for c in p.checks)
+    table.add_column("id", no_wrap=True, min_width=width)
+    table.add_column("level", no_wrap=True)
+    table.add_column("metric", no_wrap=True, min_width=max(len(c.metric) for c in p.checks))
+    for col in ("passes when", "severity", "source"):
         table.add_column(col, overflow="fold")
     for c in p.checks:
         table.add_row(c.id, c.level, c.metric, c.describe_threshold(), c.severity, c.source)

@@ -22,7 +22,8 @@ COUNTERS = (
     "n_ref_hom", "n_non_ref_hom", "n_hets", "n_transitions", "n_transversions", "n_indels",
     "n_singletons", "n_hap_ref", "n_hap_alt", "n_missing", "n_ins_hets", "n_del_hets",
     "n_ins_alt_homs", "n_del_alt_homs", "dp_sum", "dp_n", "gq_sum", "gq_n",
-    "auto_records", "auto_called", "x_sites", "x_called", "x_het", "x_calls", "x_haploid", "y_records", "y_called",
+    "auto_records", "auto_called", "auto_hets", "auto_non_ref_hom",
+    "x_sites", "x_called", "x_het", "x_calls", "x_haploid", "y_records", "y_called",
 )
 FLOATS = ("x_expected_het", "contam_ref_reads", "contam_expected")
 COMMON_MAF = 0.05  # sites used for sex (chrX F) and kinship
@@ -124,6 +125,9 @@ def update_stats(stats: SampleStats, batch: RecordBatch, classes: np.ndarray) ->
 
     called = ~unkn
     auto = classes == SiteClass.AUTOSOME
+    # het/hom on autosomes only: how chrX is called (haploid or diploid males) would confound it with sex.
+    c["auto_hets"] += (snp_branch & het & auto[:, None]).sum(axis=0)
+    c["auto_non_ref_hom"] += (snp_branch & hom_aa & auto[:, None]).sum(axis=0)
     c["auto_records"] += int(auto.sum())
     c["auto_called"] += (called & auto[:, None]).sum(axis=0)
     _sex_inputs(stats, batch, classes, a0, a1, types, n_alt)
