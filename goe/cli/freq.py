@@ -67,6 +67,10 @@ def freq(
         list[str] | None, typer.Option("--group-by", help="Extra sample-sheet column to group by (repeatable).")
     ] = None,
     country: Annotated[str | None, typer.Option(help="Country of the package when the sheet holds several.")] = None,
+    callable_bed: Annotated[
+        Path | None,
+        typer.Option("--callable", help="BED of the regions where the cohort was callable (recorded for goe merge)."),
+    ] = None,
     workers: Workers = None,
     partition_size: PartitionSize = "16M",
     force: Force = False,
@@ -81,12 +85,13 @@ def freq(
     opts = FreqOptions(
         vcf=cohort, samples=samples, out=out, keep=keep, assembly=assembly, guidelines=guidelines,
         mask=mask, min_allele_count=min_allele_count, group_by=tuple(group_by or ()), country=country,
-        workers=workers, force=force, partition_bytes=part_bytes,
+        workers=workers, force=force, partition_bytes=part_bytes, callable=callable_bed,
     )
     opts.command_line = provenance_command(
         cohort, samples, out, keep=keep, assembly=assembly if assembly != "GRCh38" else None,
         guidelines=guidelines if guidelines != "1mg-proof-draft" else None, no_mask=not mask,
         min_allele_count=min_allele_count or None, group_by=tuple(group_by or ()), country=country,
+        callable=callable_bed,
     )
     with RichProgress(enabled=not quiet and not as_json) as progress:
         result = compute_frequencies(opts, progress)

@@ -18,6 +18,7 @@ from goe.freq.filters import filters_from_profile
 from goe.freq.genotypes import GenotypeMask, mask_from_profile
 from goe.freq.worker import FreqJob, PartResult, run_freq_part
 from goe.genome.assemblies import check_contig_lengths, get_assembly
+from goe.genome.intervals import read_bed
 from goe.guidelines.profile import Check, load_profile
 from goe.package.finalise import PackageSpec, finalise_package
 from goe.package.staging import Staging
@@ -47,6 +48,7 @@ class FreqOptions:
     force: bool = False
     partition_bytes: int = DEFAULT_PARTITION_BYTES
     command_line: str | None = None
+    callable: Path | None = None
 
 
 @dataclass
@@ -103,6 +105,7 @@ def compute_frequencies(opts: FreqOptions, progress: Progress = NO_PROGRESS) -> 
         why = "not in the sample sheet or not in --keep" if opts.keep else "not in the sample sheet"
         _warn(warnings, f"{n_extra} sample(s) in {info.path.name} are left out ({why})")
     groups: GroupSet = build_groups(samples, opts.group_by)
+    callable_regions = read_bed(opts.callable, assembly) if opts.callable is not None else None
     country = _country(samples, opts.country)
 
     plan = plan_input(info, assembly, opts.partition_bytes)
@@ -138,6 +141,7 @@ def compute_frequencies(opts: FreqOptions, progress: Progress = NO_PROGRESS) -> 
             keep_list=opts.keep.name if opts.keep else None, command_line=opts.command_line,
             n_in_sheet=n_in_sheet, n_vcf_not_in_sheet=n_extra, stats=dict(stats),
             not_applied=[f"{c.id} ({c.metric} {c.describe_threshold()})" for c in (*skipped, *fskipped)],
+            callable=callable_regions, callable_source=opts.callable.name if opts.callable else None,
             goe_version=__version__,
         )
         manifest = finalise_package(staging.path, parts, spec, progress)

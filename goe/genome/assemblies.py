@@ -8,6 +8,7 @@ to the canonical name used internally (``1``..``22``, ``X``, ``Y``, ``MT``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from goe.errors import AssemblyError
@@ -97,3 +98,18 @@ def check_contig_lengths(assembly: Assembly, header_lengths: dict[str, int | Non
                 f"but {expected:,} in {assembly.name}",
                 hint=hint,
             )
+
+
+def contig_namer(names: Iterable[str]) -> Callable[[str], str]:
+    """Name canonical contigs the way ``names`` (a VCF's contigs) do: ``chr1``/``chrM`` or ``1``/``MT``."""
+    known = {canonical_contig(n): n for n in names if canonical_contig(n) is not None}
+    chr_style = any(n.lower().startswith("chr") for n in known.values())
+
+    def name(canon: str) -> str:
+        if canon in known:
+            return known[canon]
+        if chr_style:
+            return "chrM" if canon == "MT" else f"chr{canon}"
+        return canon
+
+    return name

@@ -19,7 +19,8 @@ from goe.cohort.groups import GroupSet
 from goe.freq.filters import VariantFilters
 from goe.freq.genotypes import GenotypeMask
 from goe.freq.output import PARQUET_SCHEMA
-from goe.genome.assemblies import Assembly, canonical_contig
+from goe.genome.assemblies import PRIMARY, Assembly, canonical_contig, contig_namer
+from goe.genome.intervals import Intervals
 from goe.guidelines.profile import Profile
 from goe.package.gdi import info_header_lines
 from goe.package.staging import sha256_file
@@ -30,6 +31,7 @@ from goe.vcf.reader import BGZF_EOF, VcfInfo
 FORMAT_NAME = "goe-frequency-package"
 FORMAT_VERSION = 1
 SITES = "sites.vcf.gz"
+CALLABLE = "callable.bed.gz"
 PARQUET = "frequencies.parquet"
 MANIFEST = "manifest.json"
 
@@ -60,6 +62,8 @@ class PackageSpec:
     stats: dict[str, int]
     not_applied: list[str]
     goe_version: str
+    callable: Intervals | None = None
+    callable_source: str | None = None
 
 
 def _mask_words(mask: GenotypeMask) -> str:
@@ -124,15 +128,36 @@ def finalise_package(folder: Path, parts: list[Any], spec: PackageSpec, progress
     frame.sink_parquet(parquet, row_group_size=1 << 17, statistics=True)
     progress.advance(1)
 
+    files = [sites, sites.with_name(SITES + ".tbi"), parquet]
+    if spec.callable is not None:
+        bed = folder / CALLABLE
+        with bed.open("wb") as fh:
+            writer = BgzfWriter(fh)
+            writer.write(spec.callable.to_bed(contig_namer(spec.info.contigs)).encode())
+            writer.close()
+        files.append(bed)
     manifest = build_manifest(spec)
-    manifest["files"] = {
-        f.name: {"sha256": sha256_file(f), "bytes": f.stat().st_size}
-        for f in (sites, sites.with_name(SITES + ".tbi"), parquet)
-    }
+    manifest["files"] = {f.name: {"sha256": sha256_file(f), "bytes": f.stat().st_size} for f in files}
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     progress.advance(1)
     progress.finish()
     return manifest
+
+
+def _callable_entry(spec: PackageSpec) -> dict[str, Any]:
+    male = int((spec.groups.sex == 0).sum())
+    entry: dict[str, Any] = {"samples": {"male": male, "female": len(spec.groups.sex) - male}}
+    if spec.callable is not None:
+        entry.update({"file": CALLABLE, "source": spec.callable_source, "bp": spec.callable.total_bp})
+    else:
+        present = sorted({canonical_contig(c) for c in spec.info.contigs} - {None}, key=lambda c: PRIMARY.index(c))
+        entry.update({
+            "file": None,
+            "assumption": "no callable regions given: every primary contig present in the VCF is assumed "
+                          "callable over its whole length",
+            "contigs": present,
+        })
+    return entry
 
 
 def build_manifest(spec: PackageSpec) -> dict[str, Any]:
@@ -173,10 +198,7 @@ def build_manifest(spec: PackageSpec) -> dict[str, Any]:
             "group_by": list(spec.group_by),
         },
         "not_applied": spec.not_applied,
-        "callable": {
-            "source": None,
-            "assumption": "every contig present in the VCF is assumed callable over its whole length",
-        },
+        "callable": _callable_entry(spec),
         "counts": counts,
         "dropped_contigs": dropped_contigs,
     }
