@@ -1,0 +1,1 @@
+"""goe merge: combine national frequency packages into the European reference."""
