@@ -29,6 +29,15 @@ demo: install
 		--assembly GRCh37 --out $(DEMO)/qc
 	$(BIN)/goe freq examples/cohort/eur_chr20.vcf.gz --samples examples/cohort/samples.tsv \
 		--assembly GRCh37 --keep $(DEMO)/qc/pass_samples.txt --out $(DEMO)/freq
+	@# Each country's own package (its QC-passed samples), then the European reference.
+	@for c in FI GB ES; do \
+		awk 'NR==FNR {pass[$$1]; next} ($$1 in pass)' $(DEMO)/qc/pass_samples.txt examples/cohort/$$c.txt \
+			> $(DEMO)/keep_$$c.txt; \
+		$(BIN)/goe freq examples/cohort/eur_chr20.vcf.gz --samples examples/cohort/samples.tsv --assembly GRCh37 \
+			--country $$c --keep $(DEMO)/keep_$$c.txt --out $(DEMO)/national/$$c --quiet > /dev/null || exit 1; \
+	done
+	$(BIN)/goe merge $(DEMO)/national/FI $(DEMO)/national/GB $(DEMO)/national/ES --out $(DEMO)/europe
+	$(BIN)/goe check $(DEMO)/europe
 	@echo
 	@echo "Outputs:"
 	@echo "  $(DEMO)/qc/report.html            QC report (open in a browser; holds sample IDs)"
@@ -38,6 +47,8 @@ demo: install
 	@echo "  $(DEMO)/freq/sites.vcf.gz         sites-only VCF in the GDI population grammar (+ .tbi)"
 	@echo "  $(DEMO)/freq/frequencies.parquet  one row per allele and population"
 	@echo "  $(DEMO)/freq/manifest.json        counts, parameters, sha256 of every file"
+	@echo "  $(DEMO)/national/{FI,GB,ES}/      one package per country (what each country shares)"
+	@echo "  $(DEMO)/europe/                   the merged European reference (same layout)"
 
 ## tools: bcftools, tabix and plink2 (apt-get, when missing and running as root)
 tools:

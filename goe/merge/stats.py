@@ -30,6 +30,7 @@ _TEMME_MIN_A = 500.0  # above this shape Temme's expansion (to a^-3) is accurate
 # Taylor coefficients in eta of Temme's c0..c3 (DLMF 8.12.8-8.12.9), derived exactly with rational
 # arithmetic from c0 = 1/(lam-1) - 1/eta and c_k = c_{k-1}'(eta)/eta + (-1)^k g_k/(lam-1)
 # (g_k: Stirling coefficients); they agree with DiDonato & Morris (1986) and Boost's tables.
+# fmt: off
 _C0 = (
     -0.3333333333333333, 0.08333333333333333, -0.014814814814814815, 0.0011574074074074073,
     0.0003527336860670194, -0.0001787551440329218, 3.919263178522438e-05, -2.185448510679992e-06,
@@ -57,6 +58,7 @@ _C3 = (
     -7.561801671883977e-05, -2.396505113867297e-07, 1.1082654115347302e-05,
     -5.6749528269915965e-06, 1.4230900732435883e-06, -2.7861080291528143e-11,
 )
+# fmt: on
 
 
 _erfc_u = np.frompyfunc(math.erfc, 1, 1)
@@ -203,13 +205,14 @@ def _poisson_rate_for_tail(k: np.ndarray, p: float) -> np.ndarray:
         if not idx.size:
             break
         kk, xx = k[idx], x[idx]
-        g = _log_p(kk, xx) - log_p
-        below = g < 0
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            g = _log_p(kk, xx) - log_p
+            # d/dx log P = x^(k-1) e^-x / (Gamma(k) P); only the step size depends on it
+            dlog = np.exp((kk - 1.0) * np.log(xx) - xx - _lgamma(kk) - (g + log_p))
+            step = g / dlog
+        below = (g < 0) | (np.isnan(g) & (xx < kk))
         lo[idx] = np.where(below, xx, lo[idx])
         hi[idx] = np.where(below, hi[idx], xx)
-        # d/dx log P = x^(k-1) e^-x / (Gamma(k) P); only the step size depends on it
-        dlog = np.exp((kk - 1.0) * np.log(xx) - xx - _lgamma(kk) - (g + log_p))
-        step = g / dlog
         new = xx - step
         l_, h_ = lo[idx], hi[idx]
         bad = ~np.isfinite(new) | (new <= l_) | (new >= h_)
@@ -245,10 +248,13 @@ def faf(ac: np.ndarray, an: np.ndarray, confidence: float = 0.95) -> np.ndarray:
     compute it on singletons (hail PR #5047), and gnomAD publishes faf95 = 0 for them.
 
     Differences from hail, deliberate: AN = 0 gives NaN (no data; hail returns 0.0), and the
-    root is exact to about 1e-15 relative, where hail searches a 1e-6 AF grid and returns the
-    grid point below the root (so its values sit up to 1e-6 below this one).
+    root is exact (to about 1e-13 relative), where hail searches a 1e-6 AF grid and returns a
+    grid point below the root: gnomAD's published faf95 values sit up to 1e-6 below these,
+    which is a large relative difference for rare alleles.
 
     AC and AN are whole, non-negative and broadcastable; AC > AN where AN > 0 is an error.
+    ``confidence`` is meant to be 0.95 or 0.99 (gnomAD's faf95/faf99); below 0.5 the "lower
+    bound" exceeds AC/AN and can exceed 1.
     """
     if not 0.0 < confidence < 1.0:
         raise ValueError("confidence must lie strictly between 0 and 1")
