@@ -69,7 +69,7 @@ class MergeInput:
         m = self.manifest or {}
         return {
             "countries": [c.country for c in self.countries],
-            "dataset_id": m.get("dataset_id") or self.sites.name,
+            "dataset_id": m.get("dataset_id") or (self.source.name if self.kind == "package" else self.sites.name),
             "kind": self.kind,
             "samples": {c.country: c.samples for c in self.countries},
             "guidelines": self.profile,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import shutil
 from collections import Counter
@@ -29,6 +30,7 @@ from goe.vcf.partition import GRID
 from goe.vcf.reader import BGZF_EOF
 
 RECORDS_PER_REGION = 200_000
+log = logging.getLogger("goe")
 
 
 @dataclass
@@ -115,6 +117,9 @@ def merge_packages(opts: MergeOptions, progress: Progress = NO_PROGRESS) -> Merg
                 more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
                 raise HarmonisationError(f"{inp.given} fails the GDI checks: {first.where}: {first.message}{more}",
                                          hint=f"see every problem with: goe check {inp.given}")
+    if opts.reference is None:
+        log.warning("no --reference: alleles are matched split and trimmed, but not left-aligned; "
+                    "give the reference FASTA to check REF and left-align indels")
     countries, labels = _labels(inputs)
     regions = _plan(inputs, assembly)
     with Staging(opts.out, opts.force) as staging:
