@@ -19,6 +19,7 @@ from goe.cli.options import (
     PartitionSize,
     Quiet,
     Samples,
+    Scheduler,
     Workers,
     parse_size,
 )
@@ -72,6 +73,7 @@ def freq(
         typer.Option("--callable", help="BED of the regions where the cohort was callable (recorded for goe merge)."),
     ] = None,
     workers: Workers = None,
+    scheduler: Scheduler = None,
     partition_size: PartitionSize = "16M",
     force: Force = False,
     quiet: Quiet = False,
@@ -85,7 +87,7 @@ def freq(
     opts = FreqOptions(
         vcf=cohort, samples=samples, out=out, keep=keep, assembly=assembly, guidelines=guidelines,
         mask=mask, min_allele_count=min_allele_count, group_by=tuple(group_by or ()), country=country,
-        workers=workers, force=force, partition_bytes=part_bytes, callable=callable_bed,
+        workers=workers, force=force, partition_bytes=part_bytes, callable=callable_bed, scheduler=scheduler,
     )
     opts.command_line = provenance_command(
         cohort, samples, out, keep=keep, assembly=assembly if assembly != "GRCh38" else None,

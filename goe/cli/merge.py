@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from goe.cli.app import app, handle_errors, stdout
-from goe.cli.options import Force, Json, Quiet, Workers
+from goe.cli.options import Force, Json, Quiet, Scheduler, Workers
 from goe.cli.progress import RichProgress
 from goe.merge.run import MergeOptions, MergeResult, merge_packages
 from goe.merge.worker import MergeParams
@@ -42,6 +42,7 @@ def merge(
         bool, typer.Option("--allow-mixed-guidelines", help="Merge packages made with different guideline profiles.")
     ] = False,
     workers: Workers = None,
+    scheduler: Scheduler = None,
     force: Force = False,
     quiet: Quiet = False,
     as_json: Json = False,
@@ -62,7 +63,7 @@ def merge(
     if allow_mixed_guidelines:
         words.append("--allow-mixed-guidelines")
     opts = MergeOptions(list(packages), out, reference, allow_mixed_guidelines, params, workers, force,
-                        command_line=" ".join(words))
+                        command_line=" ".join(words), scheduler=scheduler)
     with RichProgress(enabled=not quiet and not as_json) as progress:
         result = merge_packages(opts, progress)
     if as_json:

@@ -22,6 +22,11 @@ PartitionSize = Annotated[str, typer.Option(help="Target compressed bytes per pa
 Force = Annotated[bool, typer.Option("--force", help="Replace earlier results in --out.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of tables.")]
+Scheduler = Annotated[
+    str | None,
+    typer.Option("--scheduler", envvar="GOE_DASK_SCHEDULER",
+                 help="Run the partitions on this Dask scheduler (tcp://HOST:PORT) instead of local workers."),
+]
 
 _SIZE = re.compile(r"^(\d+)([KMG]?)B?$", re.IGNORECASE)
 

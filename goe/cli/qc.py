@@ -20,6 +20,7 @@ from goe.cli.options import (
     PartitionSize,
     Quiet,
     Samples,
+    Scheduler,
     Workers,
     parse_size,
 )
@@ -45,6 +46,7 @@ def qc(
     assembly: Assembly = "GRCh38",
     guidelines: Guidelines = "1mg-proof-draft",
     workers: Workers = None,
+    scheduler: Scheduler = None,
     partition_size: PartitionSize = "16M",
     strict: Annotated[bool, typer.Option("--strict", help="Exit with code 4 when any sample fails.")] = False,
     force: Force = False,
@@ -58,6 +60,7 @@ def qc(
     opts = QcOptions(
         vcf=cohort, samples=samples, out=out, metrics=tuple(metrics or ()), assembly=assembly, guidelines=guidelines,
         reference=reference, workers=workers, force=force, partition_bytes=parse_size(partition_size),
+        scheduler=scheduler,
     )
     with RichProgress(enabled=not quiet and not as_json) as progress:
         result = run_qc(opts, progress)

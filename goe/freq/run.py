@@ -12,7 +12,7 @@ from goe import __version__
 from goe.cohort.groups import GroupSet, build_groups
 from goe.cohort.match import match_samples
 from goe.cohort.sheet import Sample, read_keep_list, read_sample_sheet
-from goe.engine.local import default_workers, run_tasks
+from goe.engine.run import Engine, run_partitions
 from goe.errors import UsageError
 from goe.freq.filters import filters_from_profile
 from goe.freq.genotypes import GenotypeMask, mask_from_profile
@@ -49,6 +49,7 @@ class FreqOptions:
     partition_bytes: int = DEFAULT_PARTITION_BYTES
     command_line: str | None = None
     callable: Path | None = None
+    scheduler: str | None = None
 
 
 @dataclass
@@ -122,7 +123,6 @@ def compute_frequencies(opts: FreqOptions, progress: Progress = NO_PROGRESS) -> 
     if fskipped:
         _warn(warnings, "variant filters: " + _not_applied(fskipped, info.path.name, "INFO"))
 
-    workers = opts.workers or default_workers()
     with Staging(opts.out, opts.force) as staging:
         jobs = [
             FreqJob(info.path, r, tuple(s.vcf_sample_id for s in samples), groups, assembly, mask, vfilters,
@@ -130,7 +130,10 @@ def compute_frequencies(opts: FreqOptions, progress: Progress = NO_PROGRESS) -> 
             for r in plan.regions
         ]
         progress.start("goe freq", plan.n_records, "records")
-        parts: list[PartResult] = run_tasks(run_freq_part, jobs, workers, progress)
+        parts: list[PartResult] = run_partitions(
+            Engine(opts.workers, opts.scheduler), run_freq_part, jobs, progress,
+            read=[info.path, info.index], write=[staging.parts],
+        )
         progress.finish()
         for p in parts:
             stats.update(p.stats)

@@ -15,7 +15,7 @@ import polars as pl
 import pysam
 
 from goe import __version__
-from goe.engine.local import default_workers, run_tasks
+from goe.engine.run import Engine, run_partitions
 from goe.errors import UsageError
 from goe.genome.assemblies import PRIMARY, Assembly, get_assembly
 from goe.merge.inputs import HarmonisationError, MergeInput, harmonise, load_input
@@ -46,6 +46,7 @@ class MergeOptions:
     force: bool = False
     check_inputs: bool = True
     command_line: str | None = None
+    scheduler: str | None = None
 
 
 @dataclass
@@ -129,7 +130,10 @@ def merge_packages(opts: MergeOptions, progress: Progress = NO_PROGRESS) -> Merg
             for k, (canon, start, end) in enumerate(regions)
         ]
         progress.start("goe merge", None, "alleles")
-        parts: list[MergePart] = run_tasks(run_merge_part, jobs, opts.workers or default_workers(), progress)
+        parts: list[MergePart] = run_partitions(
+            Engine(opts.workers, opts.scheduler), run_merge_part, jobs, progress,
+            read=[i.sites for i in inputs] + ([opts.reference] if opts.reference else []), write=[staging.parts],
+        )
         progress.finish()
         stats: Counter[str] = Counter()
         for p in parts:

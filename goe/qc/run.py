@@ -14,7 +14,7 @@ import polars as pl
 from goe import __version__
 from goe.cohort.match import match_samples
 from goe.cohort.sheet import read_sample_sheet
-from goe.engine.local import default_workers, run_tasks
+from goe.engine.run import Engine, run_partitions
 from goe.genome.assemblies import canonical_contig, check_contig_lengths, get_assembly
 from goe.guidelines.profile import load_profile
 from goe.package.staging import Staging
@@ -58,6 +58,7 @@ class QcOptions:
     workers: int | None = None
     force: bool = False
     partition_bytes: int = DEFAULT_PARTITION_BYTES
+    scheduler: str | None = None
 
 
 @dataclass
@@ -127,7 +128,9 @@ def run_qc(opts: QcOptions, progress: Progress = NO_PROGRESS) -> QcResult:
     jobs = [QcJob(info.path, r, vcf_ids, assembly, fields, window) for r in plan.regions]
     with Staging(opts.out, opts.force, marker="summary.json") as staging:
         progress.start("goe qc", plan.n_records, "records")
-        parts: list[QcPart] = run_tasks(run_qc_part, jobs, opts.workers or default_workers(), progress)
+        parts: list[QcPart] = run_partitions(
+            Engine(opts.workers, opts.scheduler), run_qc_part, jobs, progress, read=[info.path, info.index],
+        )
         progress.finish()
         stats = SampleStats(len(samples))
         for p in parts:
