@@ -22,33 +22,19 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
-## demo: install, run the whole chain on examples/, print where the outputs are
+## demo: install, run the whole chain on examples/ (examples/run.toml), print where the outputs are
 demo: install
 	@rm -rf $(DEMO) && mkdir -p $(DEMO)
-	$(BIN)/goe qc examples/cohort/eur_chr20.vcf.gz --samples examples/cohort/samples.tsv \
-		--assembly GRCh37 --out $(DEMO)/qc
-	$(BIN)/goe freq examples/cohort/eur_chr20.vcf.gz --samples examples/cohort/samples.tsv \
-		--assembly GRCh37 --keep $(DEMO)/qc/pass_samples.txt --out $(DEMO)/freq
-	@# Each country's own package (its QC-passed samples), then the European reference.
-	@for c in FI GB ES; do \
-		awk 'NR==FNR {pass[$$1]; next} ($$1 in pass)' $(DEMO)/qc/pass_samples.txt examples/cohort/$$c.txt \
-			> $(DEMO)/keep_$$c.txt; \
-		$(BIN)/goe freq examples/cohort/eur_chr20.vcf.gz --samples examples/cohort/samples.tsv --assembly GRCh37 \
-			--country $$c --keep $(DEMO)/keep_$$c.txt --out $(DEMO)/national/$$c --quiet > /dev/null || exit 1; \
-	done
-	$(BIN)/goe merge $(DEMO)/national/FI $(DEMO)/national/GB $(DEMO)/national/ES --out $(DEMO)/europe
-	$(BIN)/goe check $(DEMO)/europe
+	$(BIN)/goe run examples/run.toml
+	$(BIN)/goe check $(DEMO)/run/europe
 	@echo
-	@echo "Outputs:"
-	@echo "  $(DEMO)/qc/report.html            QC report (open in a browser; holds sample IDs)"
-	@echo "  $(DEMO)/qc/samples.tsv            status, reasons and metrics per sample"
-	@echo "  $(DEMO)/qc/pass_samples.txt       the samples fed to goe freq --keep"
-	@echo "  $(DEMO)/qc/summary.json           aggregates only (shareable)"
-	@echo "  $(DEMO)/freq/sites.vcf.gz         sites-only VCF in the GDI population grammar (+ .tbi)"
-	@echo "  $(DEMO)/freq/frequencies.parquet  one row per allele and population"
-	@echo "  $(DEMO)/freq/manifest.json        counts, parameters, sha256 of every file"
-	@echo "  $(DEMO)/national/{FI,GB,ES}/      one package per country (what each country shares)"
-	@echo "  $(DEMO)/europe/                   the merged European reference (same layout)"
+	@echo "Outputs (examples/run.toml: for each country goe qc, then goe freq on its pass list; then goe merge):"
+	@echo "  $(DEMO)/run/FI/qc/report.html        QC report (open in a browser; holds sample IDs)"
+	@echo "  $(DEMO)/run/FI/qc/samples.tsv        status, reasons and metrics per sample"
+	@echo "  $(DEMO)/run/FI/qc/summary.json       aggregates only (shareable)"
+	@echo "  $(DEMO)/run/FI/freq/                 Finland's package: sites.vcf.gz (+ .tbi), frequencies.parquet,"
+	@echo "                                         manifest.json (the same for GB and ES)"
+	@echo "  $(DEMO)/run/europe/                  the merged European reference (same layout)"
 
 ## tools: bcftools, tabix and plink2 (apt-get, when missing and running as root)
 tools:

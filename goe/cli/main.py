@@ -7,7 +7,7 @@ import importlib
 from goe.cli.app import app
 
 # Each module registers its command on import; this order is the pipeline's and the help's.
-COMMANDS = ("qc", "freq", "merge", "check", "guidelines")
+COMMANDS = ("qc", "freq", "merge", "run", "check", "guidelines")
 for _name in COMMANDS:
     importlib.import_module(f"goe.cli.{_name}")
 
