@@ -1,0 +1,116 @@
+"""`goe run`: the chain from one config, skipping unchanged steps and resuming after a failure."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from goe.cli.main import app
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+CONFIG = """
+[run]
+out = "out"
+assembly = "GRCh37"
+workers = 1
+
+[[cohort]]
+name = "FI"
+vcf = "cohort/eur_chr20.vcf.gz"
+samples = "cohort/samples_FI.tsv"
+
+[[cohort]]
+name = "GB"
+vcf = "{gb_vcf}"
+samples = "cohort/samples_GB.tsv"
+
+[merge]
+name = "europe"
+"""
+
+
+def _setup(tmp_path: Path, gb_vcf: str = "cohort/eur_chr20.vcf.gz") -> Path:
+    shutil.copytree(EXAMPLES / "cohort", tmp_path / "cohort")
+    cfg = tmp_path / "run.toml"
+    cfg.write_text(CONFIG.format(gb_vcf=gb_vcf), encoding="utf-8")
+    return cfg
+
+
+def _steps(cfg: Path, *extra: str) -> dict[str, str]:
+    result = CliRunner().invoke(app, ["run", str(cfg), "--json", *extra])
+    assert result.exit_code == 0, result.output
+    return {row["step"]: row["status"] for row in json.loads(result.stdout)}
+
+
+def test_chain_runs_then_skips_unchanged_steps(tmp_path: Path) -> None:
+    cfg = _setup(tmp_path)
+    names = ["FI qc", "FI freq", "GB qc", "GB freq", "merge europe"]
+    assert _steps(cfg, "--dry-run") == dict.fromkeys(names, "to run")
+    assert _steps(cfg) == dict.fromkeys(names, "done")
+    out = tmp_path / "out"
+    # freq used the QC pass list; the merge is the sum of the two national packages.
+    fi_pass = (out / "FI/qc/pass_samples.txt").read_text().split()
+    manifest = json.loads((out / "FI/freq/manifest.json").read_text())
+    assert manifest["samples"]["used"] == len(fi_pass)
+    merged = pl.read_parquet(out / "europe/frequencies.parquet").filter(pl.col("population") == "Total")
+    fi = pl.read_parquet(out / "FI/freq/frequencies.parquet").filter(pl.col("population") == "FI")
+    gb = pl.read_parquet(out / "GB/freq/frequencies.parquet").filter(pl.col("population") == "GB")
+    both = fi.join(gb, on=["chrom", "pos", "ref", "alt"], suffix="_gb").join(
+        merged, on=["chrom", "pos", "ref", "alt"], suffix="_eu")
+    assert both.height == merged.height > 0
+    assert (both["ac"] + both["ac_gb"] == both["ac_eu"]).all()
+    assert (both["an"] + both["an_gb"] == both["an_eu"]).all()
+    # Nothing changed: every step is skipped, and the outputs are untouched.
+    before = (out / "europe/sites.vcf.gz").stat().st_mtime_ns
+    assert _steps(cfg) == dict.fromkeys(names, "unchanged")
+    assert (out / "europe/sites.vcf.gz").stat().st_mtime_ns == before
+    # A changed sample sheet reruns that cohort and everything after it, not the other cohort.
+    sheet = tmp_path / "cohort/samples_GB.tsv"
+    sheet.write_text(sheet.read_text().replace("\tfemale\t", "\tF\t"), encoding="utf-8")
+    plan = _steps(cfg, "--dry-run")
+    assert plan == {"FI qc": "unchanged", "FI freq": "unchanged", "GB qc": "to run", "GB freq": "to run",
+                    "merge europe": "to run"}
+
+
+def test_resumes_after_a_failed_step(tmp_path: Path) -> None:
+    cfg = _setup(tmp_path, gb_vcf="cohort/missing.vcf.gz")
+    result = CliRunner().invoke(app, ["run", str(cfg), "-q"])
+    assert result.exit_code == 1
+    # FI's steps ran (with their warnings); the chain stopped at GB with one error line.
+    assert result.stderr.splitlines()[-1] == f"error: {tmp_path}/cohort/missing.vcf.gz: file not found"
+    assert result.stderr.count("error:") == 1
+    # Fixed: FI's finished steps are kept, the chain goes on from GB.
+    cfg.write_text(CONFIG.format(gb_vcf="cohort/eur_chr20.vcf.gz"), encoding="utf-8")
+    assert _steps(cfg) == {"FI qc": "unchanged", "FI freq": "unchanged", "GB qc": "done", "GB freq": "done",
+                           "merge europe": "done"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[run]\nassembly = 'GRCh37'\n", "{cfg}: [run] needs 'out', the folder for every step's results"),
+        ("[run]\nout = 'x'\nspeed = 1\n[merge]\n",
+         "{cfg}: unknown key 'speed' in [run]; known keys: assembly, guidelines, out, scheduler, workers"),
+        ("[run]\nout = 'x'\n", "{cfg}: nothing to run; add [[cohort]] tables and/or a [merge] table"),
+        ("[run]\nout = 'x'\n[[cohort]]\nname = 'FI'\nvcf = 'a.vcf.gz'\n", "{cfg}: [[cohort]] 1 needs 'samples'"),
+        ("[run]\nout = 'x'\n[cohorts]\n", "{cfg}: unknown table [cohorts]; use [run], [[cohort]] and [merge]"),
+        ("[run\n", None),
+    ],
+)
+def test_config_errors_are_one_line(tmp_path: Path, text: str, message: str | None) -> None:
+    cfg = tmp_path / "run.toml"
+    cfg.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", str(cfg)])
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: ")
+    if message is not None:
+        assert result.stderr == f"error: {message.format(cfg=cfg)}\n"
+    else:
+        assert "not valid TOML" in result.stderr
