@@ -24,7 +24,8 @@ from typer.testing import CliRunner, Result
 import goe.cli.check  # noqa: F401  (registers `goe check`)
 import goe.cli.freq  # noqa: F401  (registers `goe freq`)
 from goe.cli.app import app
-from goe.package.check import CheckReport, Problem, af_tolerance, check_path
+from goe.package.check import CheckReport, Problem, check_path
+from goe.package.check_counts import af_tolerance
 from goe.package.grammar import (
     PopField,
     canonical_id,
