@@ -66,17 +66,17 @@ def read_tsv(path: Path) -> pl.DataFrame:
 
 
 def run_goe_qc(vcf: Path, sheet: Path, out: Path, assembly: str, workers: int = 2) -> Run:
-    """run_qc as the CLI calls it, keeping the partitions (run_tasks is wrapped, not replaced)."""
+    """run_qc as the CLI calls it, keeping the partitions (run_partitions is wrapped, not replaced)."""
     parts: list[QcPart] = []
-    real = qc_run.run_tasks
+    real = qc_run.run_partitions
 
-    def keep(fn: Callable[..., QcPart], tasks: list[object], n: int, progress: object) -> list[QcPart]:
-        done = real(fn, tasks, n, progress)  # type: ignore[arg-type]
+    def keep(*args: object, **kwargs: object) -> list[QcPart]:
+        done = real(*args, **kwargs)  # type: ignore[arg-type]
         parts.extend(done)
         return done
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(qc_run, "run_tasks", keep)
+        mp.setattr(qc_run, "run_partitions", keep)
         run_qc(QcOptions(vcf=vcf, samples=sheet, out=out, assembly=assembly, workers=workers, force=True))
     return Run(vcf, out, read_tsv(out / "samples.tsv"), read_tsv(out / "relatedness.tsv"), parts)
 
