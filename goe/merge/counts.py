@@ -114,12 +114,14 @@ def combine(job: MergeJob, records: dict[tuple[int, str, str], dict[str, Any]], 
     for r, key in enumerate(keys):
         # AC0 says a country had no ALT allele left; for the merged allele it is recomputed from the sums.
         fl = sorted(f for f in records[key]["filters"] if f != AC0)
-        if ac[r, total] == 0:
+        if ac[r, total] == 0 and not withheld_in[r]:  # a country that withheld it did carry it
             fl.append(AC0)
         if assessed[r].sum() < need:
             fl.append(FEW_COUNTRIES)
         filters.append(";".join(fl) if fl else "PASS")
-    not_assessed = [[c for k, c in enumerate(countries) if not assessed[r, k]] for r in range(n_rows)]
+    not_assessed = [
+        [c for k, c in enumerate(countries) if not assessed[r, k] and c not in withheld_in[r]] for r in range(n_rows)
+    ]
     st["alleles_written"] += n_rows
     st["alleles_reported_by_every_country"] += int(reported_all.sum())
     st["alleles_with_an_from_callable_regions"] += int(imputed.sum())

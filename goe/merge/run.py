@@ -158,8 +158,10 @@ def _header(inputs: list[MergeInput], assembly: Assembly, countries: tuple[str, 
     filters = {fid: desc for i in inputs for fid, desc in i.filters.items() if fid != "PASS"}
     lines += [f'##FILTER=<ID={fid},Description="{desc or "Set in an input"}">' for fid, desc in sorted(filters.items())]
     need = max(1, math.ceil(opts.params.min_assessed_fraction * len(countries)))
-    lines.append(f'##FILTER=<ID=FewCountries,Description="Assessed in fewer than {need} of {len(countries)} '
-                 f'countries (the others did not call the site or were not callable there)">')
+    if "AC0" not in filters:
+        lines.append('##FILTER=<ID=AC0,Description="No ALT allele in the merged counts (summed AC = 0)">')
+    lines.append(f'##FILTER=<ID=FewCountries,Description="Counted in fewer than {need} of {len(countries)} '
+                 f'countries (the others were not callable there, or withheld the allele)">')
     for lab in labels:
         s = "" if lab == "Total" else "_" + lab
         who = "all samples" if lab == "Total" else lab
