@@ -35,6 +35,7 @@ class RichProgress:
         self.enabled = enabled
         self._bar: Progress | None = None
         self._task: TaskID | None = None
+        self._pending: tuple[str, int | None, str] | None = None
 
     def __enter__(self) -> RichProgress:
         return self
@@ -44,7 +45,14 @@ class RichProgress:
             self._bar.stop()
 
     def start(self, description: str, total: int | None, unit: str) -> None:
-        # Drawn from the first phase on, so errors before any work show no empty bar.
+        # Drawn at the first progress, so errors before any work (a cluster that cannot be reached) show no bar.
+        self._pending = (description, total, unit)
+
+    def _draw(self) -> None:
+        if self._pending is None:
+            return
+        description, total, unit = self._pending
+        self._pending = None
         if self.enabled and self._bar is None:
             self._bar = Progress(
                 SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -56,10 +64,12 @@ class RichProgress:
             self._task = self._bar.add_task(description, total=total, unit=unit)
 
     def advance(self, amount: int) -> None:
+        self._draw()
         if self._bar is not None and self._task is not None:
             self._bar.advance(self._task, amount)
 
     def finish(self) -> None:
+        self._draw()
         if self._bar is not None and self._task is not None:
             task = self._bar.tasks[-1]
             if task.total is None:

@@ -2,9 +2,11 @@
 
 Dask is optional (``pip install 'goe[dask]'``). Workers must have goe
 installed and see the inputs and the output folder at the same paths (a
-shared filesystem): both are checked on every worker before any work. A
-partition whose worker dies is run again elsewhere (``retries``); it writes
-its part file from scratch, so nothing is lost or counted twice.
+shared filesystem): both are checked on every worker before any work, and
+jobs carry absolute paths. A partition whose worker dies is rescheduled by
+Dask on another worker (its ``allowed-failures`` setting); ``retries`` also
+re-runs a partition that raised, for passing storage faults. Either way the
+partition writes its part file from scratch: nothing is lost or counted twice.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from goe.progress import Progress
 
 T = TypeVar("T")
 R = TypeVar("R")
-RETRIES = 3
+RETRIES = 1
 
 
 def _client(address: str) -> Any:
@@ -86,9 +88,9 @@ def run_tasks_dask(
     write: Sequence[Path] = (),
 ) -> list[R]:
     """Run ``fn(task, report)`` for every task on the cluster; results in task order."""
+    client = _client(address)  # first: it gives the one-line install hint when Dask is missing
     from distributed import as_completed
 
-    client = _client(address)
     try:
         check_workers(client, read, write)
         token = uuid.uuid4().hex[:8]

@@ -125,7 +125,7 @@ def compute_frequencies(opts: FreqOptions, progress: Progress = NO_PROGRESS) -> 
 
     with Staging(opts.out, opts.force) as staging:
         jobs = [
-            FreqJob(info.path, r, tuple(s.vcf_sample_id for s in samples), groups, assembly, mask, vfilters,
+            FreqJob(info.path.resolve(), r, tuple(s.vcf_sample_id for s in samples), groups, assembly, mask, vfilters,
                     opts.min_allele_count, staging.parts)
             for r in plan.regions
         ]

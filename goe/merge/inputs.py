@@ -140,6 +140,7 @@ def load_input(spec: str) -> MergeInput:
         sites = path
     else:
         raise InputError(f"{path}: no such package folder or sites VCF")
+    sites = sites.resolve()  # jobs may run on other machines (Dask), in other working directories
     if find_index(sites) is None:
         raise InputError(f"{sites}: no index (.tbi or .csi)", hint=f"create one: bcftools index {sites.name}")
     with capture_htslib():

@@ -126,7 +126,7 @@ def merge_packages(opts: MergeOptions, progress: Progress = NO_PROGRESS) -> Merg
     with Staging(opts.out, opts.force) as staging:
         jobs = [
             MergeJob(tuple(inputs), canon, _out_name(assembly, canon), start, end, k, assembly, countries, labels,
-                     opts.reference, opts.params, staging.parts)
+                     opts.reference.resolve() if opts.reference else None, opts.params, staging.parts)
             for k, (canon, start, end) in enumerate(regions)
         ]
         progress.start("goe merge", None, "alleles")

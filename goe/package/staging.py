@@ -6,6 +6,7 @@ is replaced only with ``force`` and only if it is a goe package (or empty).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -50,6 +51,7 @@ class Staging:
         self.force = force
         check_output_dir(out, force, marker)
         parent = out.resolve().parent
+        self._created = [p for p in [parent, *parent.parents] if not p.exists()]
         try:
             parent.mkdir(parents=True, exist_ok=True)
             self.path = Path(tempfile.mkdtemp(prefix=f".{out.name}.goe-tmp-", dir=parent))
@@ -66,6 +68,9 @@ class Staging:
     ) -> None:
         if exc_type is not None:
             shutil.rmtree(self.path, ignore_errors=True)
+            for p in self._created:  # folders made for --out, innermost first, if still empty
+                with contextlib.suppress(OSError):
+                    p.rmdir()
 
     def publish(self) -> Path:
         """Move the finished package into place (replacing an old one)."""

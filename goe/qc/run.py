@@ -125,7 +125,7 @@ def run_qc(opts: QcOptions, progress: Progress = NO_PROGRESS) -> QcResult:
         log.warning(msg)
     window = kinship_window(plan.spans, plan.n_records)
     vcf_ids = tuple(s.vcf_sample_id for s in samples)
-    jobs = [QcJob(info.path, r, vcf_ids, assembly, fields, window) for r in plan.regions]
+    jobs = [QcJob(info.path.resolve(), r, vcf_ids, assembly, fields, window) for r in plan.regions]
     with Staging(opts.out, opts.force, marker="summary.json") as staging:
         progress.start("goe qc", plan.n_records, "records")
         parts: list[QcPart] = run_partitions(
