@@ -49,5 +49,9 @@ lint: install-test
 test: install-test tools lint
 	$(BIN)/pytest
 
+## bench: simulate cohorts, time goe freq against the bcftools recipe, +fill-tags and plink2 (benchmarks/README.md)
+bench: install-test tools
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache
