@@ -5,14 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import math
-import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import polars as pl
-import pysam
 
 from goe import __version__
 from goe.engine.run import Engine, run_partitions
@@ -21,13 +17,11 @@ from goe.genome.assemblies import PRIMARY, Assembly, get_assembly
 from goe.merge.inputs import HarmonisationError, MergeInput, harmonise, load_input
 from goe.merge.output import MERGED_SCHEMA
 from goe.merge.worker import MergeJob, MergeParams, MergePart, run_merge_part
-from goe.package.finalise import FORMAT_NAME, FORMAT_VERSION, MANIFEST, PARQUET, SITES
+from goe.package.finalise import FORMAT_NAME, FORMAT_VERSION, MANIFEST, SITES, join_parts
 from goe.package.staging import Staging, sha256_file
 from goe.progress import NO_PROGRESS, Progress
-from goe.vcf.bgzf import BgzfWriter
 from goe.vcf.index import find_index, read_index
 from goe.vcf.partition import GRID
-from goe.vcf.reader import BGZF_EOF
 
 RECORDS_PER_REGION = 200_000
 log = logging.getLogger("goe")
@@ -197,22 +191,8 @@ def _header(inputs: list[MergeInput], assembly: Assembly, countries: tuple[str, 
 def _finalise(folder: Path, parts: list[MergePart], inputs: list[MergeInput], assembly: Assembly,
               countries: tuple[str, ...], labels: tuple[str, ...], opts: MergeOptions,
               stats: dict[str, int]) -> dict[str, Any]:
-    parts = sorted(parts, key=lambda p: p.order)
-    sites = folder / SITES
-    with sites.open("wb") as fh:
-        writer = BgzfWriter(fh)
-        writer.write(_header(inputs, assembly, countries, labels, opts).encode())
-        writer.close(eof=False)
-        for p in parts:
-            if p.vcf_part is not None and p.vcf_part.exists():
-                with p.vcf_part.open("rb") as src:
-                    shutil.copyfileobj(src, fh, 1 << 20)
-        fh.write(BGZF_EOF)
-    pysam.tabix_index(str(sites), preset="vcf", force=True)
-    parquet = folder / PARQUET
-    chunks = [pl.scan_parquet(x) for p in parts for x in p.parquet_parts]
-    (pl.concat(chunks) if chunks else pl.LazyFrame(schema=MERGED_SCHEMA)).sink_parquet(
-        parquet, row_group_size=1 << 17, statistics=True)
+    header = _header(inputs, assembly, countries, labels, opts)
+    sites, parquet = join_parts(folder, header, parts, MERGED_SCHEMA)
     per = {c.country: c for i in inputs for c in i.countries}
     pops = []
     for lab in labels:

@@ -105,14 +105,13 @@ def sites_header(spec: PackageSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def finalise_package(folder: Path, parts: list[Any], spec: PackageSpec, progress: Progress) -> dict[str, Any]:
-    """Write the package files into ``folder``; return the manifest."""
-    progress.start("finalising", None, "files")
+def join_parts(folder: Path, header: str, parts: list[Any], schema: dict[str, Any]) -> tuple[Path, Path]:
+    """Join partition parts in plan order: sites.vcf.gz (+ .tbi) and frequencies.parquet."""
     parts = sorted(parts, key=lambda p: p.order)
     sites = folder / SITES
     with sites.open("wb") as fh:
         writer = BgzfWriter(fh)
-        writer.write(sites_header(spec).encode())
+        writer.write(header.encode())
         writer.close(eof=False)
         for p in parts:
             if p.vcf_part is not None and p.vcf_part.exists():
@@ -120,13 +119,18 @@ def finalise_package(folder: Path, parts: list[Any], spec: PackageSpec, progress
                     shutil.copyfileobj(src, fh, 1 << 20)
         fh.write(BGZF_EOF)
     pysam.tabix_index(str(sites), preset="vcf", force=True)
-    progress.advance(1)
-
     parquet = folder / PARQUET
     chunks = [pl.scan_parquet(path) for p in parts for path in p.parquet_parts]
-    frame = pl.concat(chunks) if chunks else pl.LazyFrame(schema=PARQUET_SCHEMA)
+    frame = pl.concat(chunks) if chunks else pl.LazyFrame(schema=schema)
     frame.sink_parquet(parquet, row_group_size=1 << 17, statistics=True)
-    progress.advance(1)
+    return sites, parquet
+
+
+def finalise_package(folder: Path, parts: list[Any], spec: PackageSpec, progress: Progress) -> dict[str, Any]:
+    """Write the package files into ``folder``; return the manifest."""
+    progress.start("finalising", None, "files")
+    sites, parquet = join_parts(folder, sites_header(spec), parts, PARQUET_SCHEMA)
+    progress.advance(2)
 
     files = [sites, sites.with_name(SITES + ".tbi"), parquet]
     if spec.callable is not None:
