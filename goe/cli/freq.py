@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from goe.cli.app import app, handle_errors, stdout
 from goe.cli.options import (
@@ -24,6 +23,7 @@ from goe.cli.options import (
     parse_size,
 )
 from goe.cli.progress import RichProgress
+from goe.cli.render import print_package_location, print_package_summary
 from goe.freq.run import FreqOptions, FreqResult, compute_frequencies
 from goe.vcf.partition import DEFAULT_PARTITION_BYTES
 
@@ -105,18 +105,8 @@ def freq(
 
 def render_summary(result: FreqResult) -> None:
     """A short summary: populations, what was written, what was left out."""
-    m = result.manifest
-    c = m["counts"]
-    pops = Table(title=f"goe freq → {result.out}", title_justify="left")
-    for col in ("population", "samples", "male", "female"):
-        pops.add_column(col, justify="left" if col == "population" else "right")
-    for p in m["populations"]:
-        pops.add_row(p["label"], str(p["samples"]), str(p["male"]), str(p["female"]))
-    stdout.print(pops)
-    t = Table(show_header=False, box=None)
-    t.add_column(style="bold")
-    t.add_column(justify="right")
-    rows = [
+    c = result.manifest["counts"]
+    print_package_summary("goe freq", result.out, result.manifest, [
         ("records read", c.get("records_read", 0)),
         ("alleles written", c.get("alleles_written", 0)),
         ("  of which PASS", c.get("alleles_pass", 0)),
@@ -124,8 +114,5 @@ def render_summary(result: FreqResult) -> None:
         ("symbolic / * alleles (excluded)", c.get("alleles_excluded_symbolic", 0) + c.get("alleles_excluded_star", 0)),
         ("genotypes masked", c.get("genotypes_masked", 0)),
         ("population rows withheld (floor)", c.get("population_rows_withheld", 0)),
-    ]
-    for label, value in rows:
-        t.add_row(label, f"{value:,}")
-    stdout.print(t)
-    stdout.print(f"package: {result.out}/sites.vcf.gz, frequencies.parquet, manifest.json")
+    ])
+    print_package_location(result.out)

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from goe.cli.app import app, handle_errors, stdout
 from goe.cli.options import Force, Json, Quiet, Scheduler, Workers
 from goe.cli.progress import RichProgress
+from goe.cli.render import print_package_location, print_package_summary
 from goe.merge.run import MergeOptions, MergeResult, merge_packages
 from goe.merge.worker import MergeParams
 
@@ -76,25 +76,15 @@ def render_summary(result: MergeResult) -> None:
     """Alleles, per-country samples, and what was flagged."""
     m = result.manifest
     c = m["counts"]
-    table = Table(title=f"goe merge → {result.out}", title_justify="left")
-    for col in ("population", "samples", "male", "female"):
-        table.add_column(col, justify="left" if col == "population" else "right")
-    for p in m["populations"]:
-        table.add_row(p["label"], str(p["samples"]), str(p["male"]), str(p["female"]))
-    stdout.print(table)
-    facts = Table(show_header=False, box=None)
-    facts.add_column(style="bold")
-    facts.add_column(justify="right")
-    for label, key in (("alleles", "alleles_written"), ("  of which PASS", "alleles_pass"),
-                       ("reported by every country", "alleles_reported_by_every_country"),
-                       ("AN from callable regions somewhere", "alleles_with_an_from_callable_regions"),
-                       ("not assessed in some country", "alleles_not_assessed_somewhere"),
-                       ("FewCountries", "alleles_filtered_FewCountries"),
-                       ("AF heterogeneous between countries", "alleles_af_heterogeneous"),
-                       ("population rows withheld (floor)", "population_rows_withheld")):
-        facts.add_row(label, f"{c.get(key, 0):,}")
-    stdout.print(facts)
+    keys = (("alleles", "alleles_written"), ("  of which PASS", "alleles_pass"),
+            ("reported by every country", "alleles_reported_by_every_country"),
+            ("AN from callable regions somewhere", "alleles_with_an_from_callable_regions"),
+            ("not assessed in some country", "alleles_not_assessed_somewhere"),
+            ("FewCountries", "alleles_filtered_FewCountries"),
+            ("AF heterogeneous between countries", "alleles_af_heterogeneous"),
+            ("population rows withheld (floor)", "population_rows_withheld"))
+    print_package_summary("goe merge", result.out, m, [(label, c.get(key, 0)) for label, key in keys])
     assumed = [k for k, v in m["callable"].items() if v != "regions"]
     if assumed:
         stdout.print(f"no callable regions from {', '.join(assumed)}: whole contigs present were assumed callable")
-    stdout.print(f"package: {result.out}/sites.vcf.gz, frequencies.parquet, manifest.json")
+    print_package_location(result.out)

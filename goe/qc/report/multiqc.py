@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from goe.qc.report.html import METRICS
+from goe.qc.report.figures import METRICS
 
 MULTIQC_FILENAME = "goe_qc_mqc.json"
 _STATUS_BG = {"pass": "#d1e7dd", "warn": "#fff3cd", "fail": "#f8d7da"}
