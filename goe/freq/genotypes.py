@@ -63,33 +63,50 @@ def mask_from_profile(profile: Profile, format_fields: frozenset[str]) -> tuple[
     return GenotypeMask(chosen["FORMAT/GQ"], chosen["FORMAT/DP"], chosen["FORMAT/AB"]), skipped
 
 
+def _fails(check: Check, values: np.ndarray) -> np.ndarray:
+    """Where integer ``values`` (-1 = missing, which passes) fail ``check``; no float copy of the array."""
+    present = values >= 0
+    if check.comparator == "between":
+        lo, hi = check.threshold  # type: ignore[misc]
+        return present & ((values < lo) | (values > hi))
+    t = float(check.threshold)  # type: ignore[arg-type]
+    ok = {
+        "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+        "==": np.equal, "!=": np.not_equal,
+    }[check.comparator](values, t)
+    return present & ~ok
+
+
 def apply_mask(batch: RecordBatch, mask: GenotypeMask, stats: Counter[str]) -> None:
     """Set failing genotypes missing in ``batch.gt`` (in place); count them by reason."""
     gt = batch.gt
-    called = (gt >= 0).any(axis=2)
+    a0, a1 = gt[..., 0], gt[..., 1]
+    called = (a0 >= 0) | (a1 >= 0)
     fail = np.zeros(called.shape, dtype=bool)
     for name, check, values in (("gq", mask.gq, batch.gq), ("dp", mask.dp, batch.dp)):
         if check is None or values is None:
             continue
-        v = values.astype(np.float64)
-        v[values < 0] = np.nan
-        bad = ~check.passes(v) & called
-        stats[f"genotypes_masked_{name}"] += int(bad.sum())
+        bad = _fails(check, values)
+        bad &= called
+        stats[f"genotypes_masked_{name}"] += int(np.count_nonzero(bad))
         fail |= bad
     if mask.ab is not None and batch.ad is not None:
-        a0, a1 = gt[..., 0], gt[..., 1]
-        het = (a0 >= 0) & (a1 >= 0) & (a0 != a1)
-        ad0, ad1 = batch.ad[..., 0].astype(np.float64), batch.ad[..., 1].astype(np.float64)
-        hi = np.where(a1 > a0, ad1, ad0)
+        # allele balance of heterozygous calls only: few genotypes, so work on their indices
+        het = np.flatnonzero((a0 >= 0) & (a1 >= 0) & (a0 != a1))
+        h0, h1 = a0.reshape(-1)[het], a1.reshape(-1)[het]
+        ad = batch.ad.reshape(-1, 2)[het]
+        ad0, ad1 = ad[:, 0].astype(np.float64), ad[:, 1].astype(np.float64)
+        hi = np.where(h1 > h0, ad1, ad0)
         total = ad0 + ad1
         with np.errstate(invalid="ignore", divide="ignore"):
             ab = hi / total
-        ab[(ad0 < 0) | (ad1 < 0) | (total <= 0) | ~het] = np.nan
-        bad = ~mask.ab.passes(ab)
-        stats["genotypes_masked_ab"] += int(bad.sum())
-        fail |= bad
-    stats["genotypes_masked"] += int(fail.sum())
-    if fail.any():
+        ab[(ad0 < 0) | (ad1 < 0) | (total <= 0)] = np.nan
+        bad_het = ~mask.ab.passes(ab)
+        stats["genotypes_masked_ab"] += int(np.count_nonzero(bad_het))
+        fail.reshape(-1)[het[bad_het]] = True
+    n_fail = int(np.count_nonzero(fail))
+    stats["genotypes_masked"] += n_fail
+    if n_fail:
         sel = gt[fail]
         sel[sel >= 0] = MISSING
         gt[fail] = sel

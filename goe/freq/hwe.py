@@ -12,6 +12,11 @@ from functools import lru_cache
 
 import numpy as np
 
+try:
+    from goe.freq import _fastfreq  # type: ignore[attr-defined]
+except ImportError:  # built without a C compiler: the Python recurrence below
+    _fastfreq = None
+
 _SMALL = 64  # rare-allele counts up to this use the scalar recurrence
 
 
@@ -23,6 +28,13 @@ def hwe_pvalues(nref: np.ndarray, nalt: np.ndarray, nhet: np.ndarray) -> np.ndar
     nhet = np.asarray(nhet, dtype=np.int64)
     todo = (nref > 0) & (nalt > 0)
     if not todo.any():
+        return out
+    if _fastfreq is not None:
+        vals = np.empty(int(todo.sum()), dtype=np.float64)
+        _fastfreq.hwe(
+            np.ascontiguousarray(nref[todo]), np.ascontiguousarray(nalt[todo]), np.ascontiguousarray(nhet[todo]), vals
+        )
+        out[todo] = vals
         return out
     triples = np.stack([nref[todo], nalt[todo], nhet[todo]], axis=1)
     uniq, inverse = np.unique(triples, axis=0, return_inverse=True)

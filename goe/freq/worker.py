@@ -16,7 +16,7 @@ from goe.freq.alleles import select_alleles
 from goe.freq.counting import count_alleles
 from goe.freq.filters import VariantFilters, evaluate_filters
 from goe.freq.genotypes import GenotypeMask, apply_mask, apply_ploidy
-from goe.freq.output import AlleleRows, long_table, vcf_lines
+from goe.freq.output import AlleleRows, long_table, vcf_text
 from goe.genome.assemblies import Assembly, canonical_contig
 from goe.genome.ploidy import site_classes
 from goe.package.gdi import info_keys_per_group
@@ -123,13 +123,17 @@ def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) 
                     region.contig, batch.pos[row_rec], [batch.ids[i] for i in row_rec.tolist()],
                     refs, alts, batch.qual[row_rec], filters, counts, withheld,
                 )
-                lines = vcf_lines(rows, keys)
-                for pos, line in zip(rows.pos.tolist(), lines, strict=True):
-                    cell = (pos - 1) // GRID  # 1-based POS; regions start at k * GRID + 1
-                    if cell != last_cell:
-                        writer.boundary()
-                        last_cell = cell
-                    writer.write(line.encode())
+                text, ends = vcf_text(rows, keys)
+                cells = (rows.pos - 1) // GRID  # 1-based POS; regions start at k * GRID + 1
+                new_cell = np.flatnonzero(cells != np.concatenate([[last_cell], cells[:-1]]))
+                done = 0
+                for i in new_cell.tolist():
+                    cut = int(ends[i - 1]) if i else 0
+                    writer.write(text[done:cut])
+                    writer.boundary()  # every grid cell starts a BGZF block
+                    done = cut
+                writer.write(text[done:])
+                last_cell = int(cells[-1])
                 frame = long_table(rows, labels)
                 frames.append(frame)
                 n_frame_rows += frame.height

@@ -6,8 +6,10 @@ checkpoints and the record count htslib keeps in the pseudo-bin.
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,20 @@ class ContigIndex:
     checkpoints: list[tuple[int, int]] = field(default_factory=list)
     n_records: int | None = None
     first_offset: int | None = None
+    first_voff: int | None = None  # virtual offset of the contig's first record
+    # (0-based position, virtual offset) with every record at or after the position at or after
+    # the offset (tabix linear index; CSI bin loffsets, running maximum), sorted by position.
+    linear: list[tuple[int, int]] = field(default_factory=list)
+
+    def start_voff(self, pos1: int) -> int | None:
+        """A virtual offset at or before the first record with POS >= ``pos1`` (a record start)."""
+        if self.first_voff is None:
+            return None
+        best = self.first_voff
+        i = bisect.bisect_right(self.linear, (pos1 - 1, 1 << 64)) - 1
+        if i >= 0:
+            best = max(best, self.linear[i][1])
+        return best
 
 
 @dataclass
@@ -59,6 +75,15 @@ def read_index(index_path: Path) -> VcfIndex:
     except struct.error:
         pass
     raise VcfError(f"{index_path}: not a valid tabix/CSI index", hint=_reindex_hint(index_path))
+
+
+def _running_max(points: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    best = 0
+    for pos, voff in points:
+        best = max(best, voff)
+        out.append((pos, best))
+    return out
 
 
 def _reindex_hint(index_path: Path) -> str:
@@ -99,6 +124,7 @@ def _read_tbi(path: Path, data: bytes) -> VcfIndex:
             chunks = [buf.take("QQ") for _ in range(n_chunk)]
             if bin_id == 37450 and n_chunk == 2:
                 ci.first_offset = chunks[0][0] >> 16
+                ci.first_voff = chunks[0][0]
                 ci.n_records = chunks[1][0]
         (n_intv,) = buf.take("i")
         ioff = buf.take(f"{n_intv}Q") if n_intv else ()
@@ -108,6 +134,7 @@ def _read_tbi(path: Path, data: bytes) -> VcfIndex:
             if voff and coff != last:
                 ci.checkpoints.append((i << _TBI_WINDOW_SHIFT, coff))
                 last = coff
+        ci.linear = _running_max((i << _TBI_WINDOW_SHIFT, v) for i, v in enumerate(ioff) if v)
         contigs.append(ci)
     return VcfIndex(path, "tbi", contigs)
 
@@ -123,23 +150,30 @@ def _read_csi(path: Path, data: bytes) -> VcfIndex:
     (n_ref,) = buf.take("i")
     pseudo = ((1 << ((depth + 1) * 3)) - 1) // 7 + 1
     leaf_first = ((1 << (depth * 3)) - 1) // 7
+    level_first = [((1 << (3 * lv)) - 1) // 7 for lv in range(depth + 1)]
     contigs = []
     for r in range(n_ref):
         ci = ContigIndex(names[r] if r < len(names) else None)
         (n_bin,) = buf.take("i")
         points: dict[int, int] = {}
+        loffs: list[tuple[int, int]] = []
         for _ in range(n_bin):
             bin_id, loffset, n_chunk = buf.take("IQi")
             chunks = [buf.take("QQ") for _ in range(n_chunk)]
             if bin_id == pseudo:
                 if n_chunk == 2:
                     ci.first_offset = chunks[0][0] >> 16
+                    ci.first_voff = chunks[0][0]
                     ci.n_records = chunks[1][0]
                 continue
+            if loffset and bin_id < pseudo:
+                lv = bisect.bisect_right(level_first, bin_id) - 1
+                loffs.append(((bin_id - level_first[lv]) << (min_shift + 3 * (depth - lv)), loffset))
             if bin_id >= leaf_first and chunks:
                 start = (bin_id - leaf_first) << min_shift
                 coff = min(c[0] for c in chunks) >> 16
                 points[start] = min(coff, points.get(start, coff))
         ci.checkpoints = sorted(points.items())
+        ci.linear = _running_max(sorted(loffs))
         contigs.append(ci)
     return VcfIndex(path, "csi", contigs)

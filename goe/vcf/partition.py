@@ -24,6 +24,7 @@ class Region:
     end: int | None
     est_bytes: int
     order: int
+    voff: int | None = None  # index's virtual offset at or before the region's first record
 
     def query(self) -> str:
         """htslib region string."""
@@ -61,7 +62,7 @@ def plan_regions(
         if name not in keep or (ci.n_records is not None and ci.n_records == 0):
             continue
         for start, end, nbytes in _cuts(ci.checkpoints, start_off, end_off, target_bytes):
-            regions.append(Region(name, start, end, nbytes, len(regions)))
+            regions.append(Region(name, start, end, nbytes, len(regions), ci.start_voff(start)))
     return regions
 
 

@@ -11,12 +11,14 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from cyvcf2 import VCF
 
 from goe.errors import VcfError
+from goe.vcf import fastread
 from goe.vcf.htslib_log import capture_htslib
 from goe.vcf.index import find_index
 from goe.vcf.partition import Region
@@ -206,8 +208,56 @@ def iter_batches(
 ) -> Iterator[RecordBatch]:
     """Yield batches of the records whose POS lies in ``region`` (only ``samples``, in VCF order).
 
-    ``want`` names the FORMAT fields to decode besides GT (``GQ``, ``DP``, ``AD``).
+    ``want`` names the FORMAT fields to decode besides GT (``GQ``, ``DP``, ``AD``). bgzipped VCF
+    goes through goe's C decoder (:mod:`goe.vcf.fastread`); BCF, and whatever that decoder does
+    not understand, through cyvcf2 (htslib), from the record where the fast reader stopped.
     """
+    done = 0
+    if fastread.usable(path, region):
+        all_samples, info_float = _header_for_fast(path, tuple(info_keys))
+        try:
+            for fields, n in fastread.iter_batches_fast(
+                path, region, all_samples, samples, info_keys, info_float, want, batch_size
+            ):
+                info = fields.pop("info")
+                yield RecordBatch(
+                    region.contig, fields["pos"], fields["ids"], fields["refs"], fields["alts"], fields["qual"],
+                    fields["filters"], {k: info[i] for i, k in enumerate(info_keys)}, fields["gt"],
+                    fields["gq"], fields["dp"], fields["ad"], fields["ad_ref"],
+                )
+                done += n
+            return
+        except fastread.FastPathError:
+            pass  # htslib takes over from record ``done`` and reports any real error
+    yield from _iter_htslib(path, region, samples, info_keys, want, batch_size, skip=done)
+
+
+@lru_cache(maxsize=8)
+def _header_cached(path: Path, mtime: float, info_keys: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[bool, ...]]:
+    with capture_htslib():
+        vcf = VCF(str(path), lazy=True)
+    try:
+        types = {h.info()["ID"]: h.info().get("Type") for h in vcf.header_iter() if h.type == "INFO"}
+        return tuple(vcf.samples), tuple(types.get(k) == "Float" for k in info_keys)
+    finally:
+        vcf.close()
+
+
+def _header_for_fast(path: Path, info_keys: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[bool, ...]]:
+    """All sample columns of the file, and which wanted INFO keys are Float (float32 as in htslib)."""
+    return _header_cached(path, path.stat().st_mtime, info_keys)
+
+
+def _iter_htslib(
+    path: Path,
+    region: Region,
+    samples: Sequence[str],
+    info_keys: Sequence[str],
+    want: frozenset[str],
+    batch_size: int,
+    skip: int = 0,
+) -> Iterator[RecordBatch]:
+    """The cyvcf2 reader; ``skip`` leaves out the region's first records (already read)."""
     failure: Exception | None = None
     with capture_htslib() as hts:
         vcf = VCF(str(path), samples=list(samples), lazy=True, threads=1)
@@ -215,6 +265,9 @@ def iter_batches(
             rows = _Rows(region.contig, len(vcf.samples), info_keys, want, batch_size)
             for rec in vcf(region.query()):
                 if not region.contains(rec.POS):
+                    continue
+                if skip:
+                    skip -= 1
                     continue
                 rows.add(rec)
                 if rows.size == batch_size:

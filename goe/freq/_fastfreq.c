@@ -1,0 +1,228 @@
+/* The two per-allele hot loops of goe freq in C: the exact HWE test and the
+ * sites-VCF lines. goe.freq.hwe and goe.freq.output hold the Python
+ * definitions; tests check that both give the same values and bytes.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Wigginton, Cutler & Abecasis (2005), as goe.freq.hwe.hwe_exact. */
+static double hwe_one(int64_t nref, int64_t nalt, int64_t nhet, double *probs) {
+    if (nref <= 0 || nalt <= 0) return 1.0;
+    int64_t n = nref + nalt, ngt = n / 2, nrare = nref < nalt ? nref : nalt;
+    if ((nrare & 1) != (nhet & 1) || nhet > nrare || nhet < 0 || (n & 1)) return 1.0;
+    int64_t mid = (int64_t)((double)nrare * (double)(n - nrare) / (double)n);
+    if ((nrare & 1) != (mid & 1)) mid++;
+    for (int64_t i = 0; i <= nrare; i++) probs[i] = 0.0;
+    probs[mid] = 1.0;
+    int64_t hom_r = (nrare - mid) / 2, hom_c = ngt - mid - hom_r, het = mid;
+    while (het > 1) {
+        probs[het - 2] = probs[het] * het * (het - 1.0) / (4.0 * (hom_r + 1.0) * (hom_c + 1.0));
+        hom_r++; hom_c++; het -= 2;
+    }
+    hom_r = (nrare - mid) / 2; hom_c = ngt - mid - hom_r; het = mid;
+    while (het <= nrare - 2) {
+        probs[het + 2] = probs[het] * 4.0 * hom_r * hom_c / ((het + 2.0) * (het + 1.0));
+        hom_r--; hom_c--; het += 2;
+    }
+    double sum = 0.0, p = 0.0, obs = probs[nhet];
+    for (int64_t i = 0; i <= nrare; i++) sum += probs[i];
+    for (int64_t i = 0; i <= nrare; i++) if (probs[i] <= obs) p += probs[i];
+    p /= sum;
+    return p > 1.0 ? 1.0 : p;
+}
+
+/* hwe(nref, nalt, nhet, out): int64 buffers of one length, float64 out. */
+static PyObject *hwe(PyObject *self, PyObject *args) {
+    Py_buffer a, b, h, o;
+    if (!PyArg_ParseTuple(args, "y*y*y*w*", &a, &b, &h, &o)) return NULL;
+    PyObject *ret = NULL;
+    Py_ssize_t n = a.len / 8;
+    double *probs = NULL;
+    if (b.len != a.len || h.len != a.len || o.len != a.len) {
+        PyErr_SetString(PyExc_ValueError, "hwe: buffers of different lengths");
+        goto done;
+    }
+    const int64_t *nref = a.buf, *nalt = b.buf, *nhet = h.buf;
+    double *out = o.buf;
+    int64_t most = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t r = nref[i] < nalt[i] ? nref[i] : nalt[i];
+        if (r > most) most = r;
+    }
+    probs = PyMem_Malloc(sizeof(double) * (size_t)(most + 1));
+    if (!probs) { PyErr_NoMemory(); goto done; }
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        /* neighbouring populations often share counts */
+        if (i > 0 && nref[i] == nref[i - 1] && nalt[i] == nalt[i - 1] && nhet[i] == nhet[i - 1]) out[i] = out[i - 1];
+        else out[i] = hwe_one(nref[i], nalt[i], nhet[i], probs);
+    }
+    Py_END_ALLOW_THREADS
+    ret = Py_None;
+    Py_INCREF(ret);
+done:
+    PyMem_Free(probs);
+    PyBuffer_Release(&a); PyBuffer_Release(&b); PyBuffer_Release(&h); PyBuffer_Release(&o);
+    return ret;
+}
+
+typedef struct {
+    char *p;
+    Py_ssize_t n, cap;
+} sbuf;
+
+static int grow(sbuf *s, Py_ssize_t extra) {
+    if (s->n + extra <= s->cap) return 0;
+    Py_ssize_t cap = s->cap ? s->cap : 1 << 16;
+    while (cap < s->n + extra) cap *= 2;
+    char *p = PyMem_Realloc(s->p, (size_t)cap);
+    if (!p) { PyErr_NoMemory(); return -1; }
+    s->p = p; s->cap = cap;
+    return 0;
+}
+
+static inline void put(sbuf *s, const char *src, Py_ssize_t n) { memcpy(s->p + s->n, src, (size_t)n); s->n += n; }
+
+static inline void put_int(sbuf *s, int64_t v) {
+    char tmp[24];
+    int k = 0;
+    uint64_t u = v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v;
+    do { tmp[k++] = (char)('0' + u % 10); u /= 10; } while (u);
+    if (v < 0) s->p[s->n++] = '-';
+    while (k) s->p[s->n++] = tmp[--k];
+}
+
+static inline void put_g(sbuf *s, double v, int digits) {
+    if (isnan(v)) { s->p[s->n++] = '.'; return; }
+    if (v == 0.0 && !signbit(v)) { s->p[s->n++] = '0'; return; }
+    if (v == 1.0) { s->p[s->n++] = '1'; return; }
+    s->n += snprintf(s->p + s->n, 40, "%.*g", digits, v);
+}
+
+static int put_str(sbuf *s, PyObject *o) {
+    Py_ssize_t n;
+    const char *c = PyUnicode_AsUTF8AndSize(o, &n);
+    if (!c || grow(s, n + 1) < 0) return -1;
+    put(s, c, n);
+    return 0;
+}
+
+#define N_STATS 9
+static int digits_for(int64_t an) {
+    int d = 1;
+    while (an >= 10) { an /= 10; d++; }
+    return d + 1 > 6 ? d + 1 : 6;
+}
+
+/* vcf_lines(contig, pos, ids, refs, alts, qual, filters, ints, fmiss, hwe, withheld, info_ids)
+ * ints: int64 (6, R, G) = AC, AN, AC_Hom, AC_Het, AC_Hemi, NS; fmiss, hwe: float64 (R, G);
+ * withheld: uint8 (R, G); info_ids: G tuples of the 9 INFO IDs (bytes) in goe.package.gdi.STATS order.
+ * -> (bytes of all lines, int64 end offset of each line) */
+static PyObject *vcf_lines(PyObject *self, PyObject *args) {
+    const char *contig;
+    Py_ssize_t contig_len;
+    Py_buffer pos, qual, ints, fm, hw, wh;
+    PyObject *ids, *refs, *alts, *filters, *info_ids;
+    if (!PyArg_ParseTuple(args, "y#y*O!O!O!y*O!y*y*y*y*O!", &contig, &contig_len, &pos, &PyList_Type, &ids,
+                          &PyList_Type, &refs, &PyList_Type, &alts, &qual, &PyList_Type, &filters, &ints, &fm, &hw,
+                          &wh, &PyTuple_Type, &info_ids))
+        return NULL;
+    PyObject *ret = NULL, *ends = NULL;
+    sbuf s = {NULL, 0, 0};
+    Py_ssize_t R = pos.len / 8, G = PyTuple_GET_SIZE(info_ids);
+    const char *key[64][N_STATS];
+    Py_ssize_t klen[64][N_STATS];
+    if (G > 64 || PyList_GET_SIZE(ids) != R || PyList_GET_SIZE(refs) != R || PyList_GET_SIZE(alts) != R ||
+        PyList_GET_SIZE(filters) != R || ints.len != 6 * R * G * 8 || fm.len != R * G * 8 || hw.len != R * G * 8 ||
+        wh.len != R * G || qual.len != R * 8) {
+        PyErr_SetString(PyExc_ValueError, "vcf_lines: inconsistent inputs");
+        goto done;
+    }
+    for (Py_ssize_t g = 0; g < G; g++) {
+        PyObject *t = PyTuple_GET_ITEM(info_ids, g);
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != N_STATS) {
+            PyErr_SetString(PyExc_ValueError, "vcf_lines: each group needs 9 INFO IDs");
+            goto done;
+        }
+        for (int k = 0; k < N_STATS; k++)
+            if (PyBytes_AsStringAndSize(PyTuple_GET_ITEM(t, k), (char **)&key[g][k], &klen[g][k]) < 0) goto done;
+    }
+    ends = PyBytes_FromStringAndSize(NULL, R * 8);
+    if (!ends) goto done;
+    int64_t *end_off = (int64_t *)PyBytes_AS_STRING(ends);
+    const int64_t *P = pos.buf, *I = ints.buf;
+    const double *Q = qual.buf, *FM = fm.buf, *HW = hw.buf;
+    const uint8_t *W = wh.buf;
+    Py_ssize_t RG = R * G;
+    for (Py_ssize_t r = 0; r < R; r++) {
+        if (grow(&s, contig_len + 64) < 0) goto done;
+        put(&s, contig, contig_len);
+        s.p[s.n++] = '\t';
+        put_int(&s, P[r]);
+        s.p[s.n++] = '\t';
+        if (put_str(&s, PyList_GET_ITEM(ids, r)) < 0) goto done;
+        s.p[s.n++] = '\t';
+        if (put_str(&s, PyList_GET_ITEM(refs, r)) < 0) goto done;
+        s.p[s.n++] = '\t';
+        if (put_str(&s, PyList_GET_ITEM(alts, r)) < 0) goto done;
+        if (grow(&s, 48) < 0) goto done;
+        s.p[s.n++] = '\t';
+        if (isnan(Q[r])) s.p[s.n++] = '.';
+        else s.n += snprintf(s.p + s.n, 40, "%g", Q[r]);
+        s.p[s.n++] = '\t';
+        if (put_str(&s, PyList_GET_ITEM(filters, r)) < 0) goto done;
+        s.p[s.n++] = '\t';
+        int any = 0;
+        for (Py_ssize_t g = 0; g < G; g++) {
+            Py_ssize_t i = r * G + g;
+            if (W[i]) continue;
+            int64_t ac = I[i], an = I[RG + i];
+            int64_t vals[6] = {ac, an, I[2 * RG + i], I[3 * RG + i], I[4 * RG + i], I[5 * RG + i]};
+            Py_ssize_t need = 9 * 48;
+            for (int k = 0; k < N_STATS; k++) need += klen[g][k];
+            if (grow(&s, need) < 0) goto done;
+            for (int k = 0; k < N_STATS; k++) {
+                if (any) s.p[s.n++] = ';';
+                any = 1;
+                put(&s, key[g][k], klen[g][k]);
+                s.p[s.n++] = '=';
+                switch (k) {
+                case 0: put_int(&s, vals[0]); break;
+                case 1: put_int(&s, vals[1]); break;
+                case 2:
+                    if (an <= 0) s.p[s.n++] = '.';
+                    else put_g(&s, (double)ac / (double)an, digits_for(an));
+                    break;
+                case 3: case 4: case 5: case 6: put_int(&s, vals[k - 1]); break;
+                case 7: put_g(&s, FM[i], 6); break;
+                case 8: put_g(&s, HW[i], 6); break;
+                }
+            }
+        }
+        if (grow(&s, 2) < 0) goto done;
+        if (!any) s.p[s.n++] = '.';
+        s.p[s.n++] = '\n';
+        end_off[r] = s.n;
+    }
+    ret = Py_BuildValue("y#O", s.p ? s.p : "", s.n, ends);
+done:
+    Py_XDECREF(ends);
+    PyMem_Free(s.p);
+    PyBuffer_Release(&pos); PyBuffer_Release(&qual); PyBuffer_Release(&ints);
+    PyBuffer_Release(&fm); PyBuffer_Release(&hw); PyBuffer_Release(&wh);
+    return ret;
+}
+
+static PyMethodDef methods[] = {
+    {"hwe", hwe, METH_VARARGS, "Exact HWE p-values: hwe(nref, nalt, nhet, out)."},
+    {"vcf_lines", vcf_lines, METH_VARARGS, "Sites-VCF lines of counted allele rows."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastfreq", "goe freq hot loops.", -1, methods};
+
+PyMODINIT_FUNC PyInit__fastfreq(void) { return PyModule_Create(&module); }

@@ -1,0 +1,523 @@
+/* Fast decoder of VCF text records into the arrays of goe.vcf.reader.RecordBatch.
+ *
+ * goe.vcf.fastread hands it decompressed BGZF text; it fills POS, QUAL, the
+ * wanted INFO values, GT (first two alleles), GQ, DP and the AD of the GT
+ * alleles with exactly the values the cyvcf2 path produces (tests compare the
+ * two on every test VCF). Anything unusual raises ValueError, and the caller
+ * reads the region with htslib instead, which gives the canonical behaviour.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { F_CHROM, F_ID = 1, F_REF = 2, F_ALT = 3, F_FILTER = 4, N_SPANS = 5 };
+#define MAX_INFO 32
+
+typedef struct {
+    const char *p;
+    Py_ssize_t n;
+} span_t;
+
+typedef struct {
+    /* outputs */
+    int64_t *pos;
+    double *qual;
+    int16_t *gt;
+    int32_t *gq, *dp, *ad, *adref;
+    double *info;
+    Py_ssize_t cap, n_out, n_cols;
+    const int32_t *col_map;
+    Py_ssize_t last_kept_col;
+    /* wanted INFO keys */
+    int n_info;
+    const char *info_key[MAX_INFO];
+    Py_ssize_t info_len[MAX_INFO];
+    int info_float[MAX_INFO];
+    /* scratch per line: AD field of each kept sample */
+    const char **ad_p;
+    Py_ssize_t *ad_n, *ad_nv;
+    int32_t *ad_v;  /* AD[0], AD[GT allele 1], AD[GT allele 2] when read inline */
+    char *ad_ok;
+    char err[256];
+} ctx_t;
+
+
+/* An integer subfield as htslib/cyvcf2 give it: "." (or empty) -> -1, else
+ * truncated toward zero; -1 also for htslib's missing/end sentinels. */
+static int parse_int_field(const char *s, const char *e, int32_t *out) {
+    if (s == e || (e - s == 1 && *s == '.')) { *out = -1; return 0; }
+    const char *q = s;
+    int neg = 0;
+    if (*q == '-' || *q == '+') { neg = *q == '-'; q++; }
+    if (q == e || *q < '0' || *q > '9') return -1;
+    int64_t v = 0;
+    while (q < e && *q >= '0' && *q <= '9') {
+        v = v * 10 + (*q - '0');
+        if (v > 2147483647LL) return -1;
+        q++;
+    }
+    if (q < e && *q == '.') {  /* a Float-typed field: cyvcf2's astype(int32) truncates */
+        q++;
+        while (q < e && *q >= '0' && *q <= '9') q++;
+    }
+    if (q != e) return -1;
+    *out = (int32_t)(neg ? -v : v);
+    if (*out == INT32_MIN || *out == INT32_MIN + 1) *out = -1;
+    return 0;
+}
+
+/* The i-th comma-separated value of an AD field; -1 when missing or absent. */
+static int32_t ad_value(const char *s, Py_ssize_t n, Py_ssize_t i) {
+    const char *e = s + n, *q = s;
+    for (Py_ssize_t k = 0; k < i; k++) {
+        const char *c = memchr(q, ',', (size_t)(e - q));
+        if (!c) return -1;
+        q = c + 1;
+    }
+    const char *c = memchr(q, ',', (size_t)(e - q));
+    int32_t v;
+    if (parse_int_field(q, c ? c : e, &v) < 0) return -1;
+    return v < 0 ? -1 : v;
+}
+
+static Py_ssize_t count_values(const char *s, Py_ssize_t n) {
+    Py_ssize_t k = 1;
+    for (Py_ssize_t i = 0; i < n; i++) k += s[i] == ',';
+    return k;
+}
+
+/* GT -> first two alleles (-1 missing, -2 absent); returns the allele count or -1. */
+static int parse_gt(const char *s, const char *e, int16_t *a) {
+    int na = 0;
+    a[0] = -1; a[1] = -2;
+    const char *q = s;
+    if (q == e) return 1;  /* empty GT: htslib stores one missing allele */
+    for (;;) {
+        int v;
+        if (q < e && *q == '.') { v = -1; q++; }
+        else if (q < e && *q >= '0' && *q <= '9') {
+            v = 0;
+            while (q < e && *q >= '0' && *q <= '9') { v = v * 10 + (*q - '0'); if (v > 32000) return -1; q++; }
+        } else return -1;
+        if (na < 2) a[na] = (int16_t)v;
+        na++;
+        if (q < e && (*q == '/' || *q == '|')) { q++; continue; }
+        break;
+    }
+    return q == e ? na : -1;
+}
+
+/* Sequential scanners: parse a subfield where it lies and return the pointer to its end
+ * (':' '\t' ',' or e), or NULL when it is malformed. Same values as the field parsers above. */
+static inline int is_sep(char c) { return c == ':' || c == '\t' || c == ','; }
+
+static inline const char *scan_int(const char *x, const char *e, int32_t *out) {
+    if (x == e || is_sep(*x)) { *out = -1; return x; }
+    if (*x == '.' && (x + 1 == e || is_sep(x[1]))) { *out = -1; return x + 1; }
+    int neg = 0;
+    if (*x == '-' || *x == '+') { neg = *x == '-'; x++; }
+    if (x == e || *x < '0' || *x > '9') return NULL;
+    int64_t v = 0;
+    while (x < e && *x >= '0' && *x <= '9') {
+        v = v * 10 + (*x - '0');
+        if (v > 2147483647LL) return NULL;
+        x++;
+    }
+    if (x < e && *x == '.') {  /* a Float-typed field: cyvcf2's astype(int32) truncates */
+        x++;
+        while (x < e && *x >= '0' && *x <= '9') x++;
+    }
+    if (x < e && !is_sep(*x)) return NULL;
+    int32_t r = (int32_t)(neg ? -v : v);
+    *out = r == INT32_MIN + 1 ? -1 : r;
+    return x;
+}
+
+static inline const char *scan_gt(const char *x, const char *e, int16_t *a) {
+    a[0] = -1; a[1] = -2;
+    if (x == e || *x == ':' || *x == '\t') return x;  /* empty GT: one missing allele */
+    int na = 0;
+    for (;;) {
+        int v;
+        if (x < e && *x == '.') { v = -1; x++; }
+        else if (x < e && *x >= '0' && *x <= '9') {
+            v = 0;
+            while (x < e && *x >= '0' && *x <= '9') { v = v * 10 + (*x - '0'); if (v > 32000) return NULL; x++; }
+        } else return NULL;
+        if (na < 2) a[na] = (int16_t)v;
+        na++;
+        if (x < e && (*x == '/' || *x == '|')) { x++; continue; }
+        break;
+    }
+    return (x < e && *x != ':' && *x != '\t') ? NULL : x;
+}
+
+/* AD values: the first, those at the two GT alleles, and how many there are. */
+static inline const char *scan_ad(const char *x, const char *e, const int16_t *a, int32_t *v) {
+    Py_ssize_t i = 0;
+    v[0] = v[1] = v[2] = -1;
+    for (;;) {
+        int32_t val;
+        x = scan_int(x, e, &val);
+        if (!x) return NULL;
+        if (val < 0) val = -1;
+        if (i == 0) v[0] = val;
+        if (i == a[0]) v[1] = val;
+        if (i == a[1]) v[2] = val;
+        i++;
+        if (x < e && *x == ',') { x++; continue; }
+        break;
+    }
+    v[3] = (int32_t)i;
+    return x;
+}
+
+static double parse_float32(const char *s, const char *e, int *ok) {
+    char tmp[64];
+    Py_ssize_t n = e - s;
+    *ok = 1;
+    if (n == 0 || (n == 1 && *s == '.')) return NAN;
+    if (n >= (Py_ssize_t)sizeof(tmp)) { *ok = 0; return NAN; }
+    memcpy(tmp, s, (size_t)n);
+    tmp[n] = 0;
+    char *end;
+    double v = strtod(tmp, &end);
+    if (end != tmp + n) { *ok = 0; return NAN; }
+    return (double)(float)v;  /* htslib stores QUAL and Float INFO as float32 */
+}
+
+static double parse_info_value(const char *s, const char *e, int is_float) {
+    const char *c = memchr(s, ',', (size_t)(e - s));
+    if (c) e = c;
+    if (s == e || (e - s == 1 && *s == '.')) return NAN;
+    int ok;
+    if (is_float) {
+        double v = parse_float32(s, e, &ok);
+        return ok ? v : NAN;
+    }
+    int32_t v;
+    if (parse_int_field(s, e, &v) < 0) return NAN;
+    return (double)v;
+}
+
+static void parse_info(ctx_t *c, const char *s, const char *e, Py_ssize_t r) {
+    for (int k = 0; k < c->n_info; k++) c->info[k * c->cap + r] = NAN;
+    if (e - s == 1 && *s == '.') return;
+    const char *q = s;
+    while (q < e) {
+        const char *semi = memchr(q, ';', (size_t)(e - q));
+        const char *end = semi ? semi : e;
+        const char *eq = memchr(q, '=', (size_t)(end - q));
+        Py_ssize_t klen = (eq ? eq : end) - q;
+        for (int k = 0; k < c->n_info; k++) {
+            if (klen == c->info_len[k] && memcmp(q, c->info_key[k], (size_t)klen) == 0) {
+                if (eq) c->info[k * c->cap + r] = parse_info_value(eq + 1, end, c->info_float[k]);
+                break;
+            }
+        }
+        q = end + 1;
+    }
+}
+
+/* Parse one line [s, e) (no newline) as record r. */
+static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span_t *spans) {
+    const char *col[9];
+    const char *q = s;
+    for (int i = 0; i < 9; i++) {
+        const char *t = memchr(q, '\t', (size_t)(e - q));
+        if (!t) { snprintf(c->err, sizeof c->err, "line has %d columns", i + 1); return -1; }
+        col[i] = q;
+        q = t + 1;
+    }
+    /* col[i] starts column i; column i ends at col[i+1]-1; samples start at q */
+    spans[F_ID] = (span_t){col[2], col[3] - col[2] - 1};
+    spans[F_REF] = (span_t){col[3], col[4] - col[3] - 1};
+    spans[F_ALT] = (span_t){col[4], col[5] - col[4] - 1};
+    spans[F_FILTER] = (span_t){col[6], col[7] - col[6] - 1};
+    int ok;
+    c->qual[r] = parse_float32(col[5], col[6] - 1, &ok);
+    if (!ok) { snprintf(c->err, sizeof c->err, "bad QUAL"); return -1; }
+    if (c->n_info) parse_info(c, col[7], col[8] - 1, r);
+    /* FORMAT keys */
+    int gt_i = -1, dp_i = -1, gq_i = -1, ad_i = -1, nkeys = 0;
+    const char *f = col[8], *fe = q - 1;
+    while (f <= fe) {
+        const char *colon = memchr(f, ':', (size_t)(fe - f));
+        const char *ke = colon ? colon : fe;
+        Py_ssize_t n = ke - f;
+        if (n == 2 && f[0] == 'G' && f[1] == 'T') gt_i = nkeys;
+        else if (n == 2 && f[0] == 'D' && f[1] == 'P') dp_i = c->dp ? nkeys : -1;
+        else if (n == 2 && f[0] == 'G' && f[1] == 'Q') gq_i = c->gq ? nkeys : -1;
+        else if (n == 2 && f[0] == 'A' && f[1] == 'D') ad_i = (c->ad || c->adref) ? nkeys : -1;
+        nkeys++;
+        f = ke + 1;
+    }
+    if (gt_i < 0) { snprintf(c->err, sizeof c->err, "no GT in FORMAT"); return -1; }
+    int max_i = gt_i;
+    if (dp_i > max_i) max_i = dp_i;
+    if (gq_i > max_i) max_i = gq_i;
+    if (ad_i > max_i) max_i = ad_i;
+    Py_ssize_t n_out = c->n_out;
+    int16_t *gt = c->gt + r * n_out * 2;
+    int32_t *gq = c->gq ? c->gq + r * n_out : NULL;
+    int32_t *dp = c->dp ? c->dp + r * n_out : NULL;
+    Py_ssize_t ad_width = 0;
+    if (c->last_kept_col < 0) return 0;
+    Py_ssize_t ncol = 0;
+    const char *p = q;
+    for (;; ncol++) {
+        int32_t o = c->col_map[ncol];
+        const char *x = p;
+        if (o >= 0) {
+            /* one pass over the sample's subfields, each parsed where it lies */
+            int32_t dpv = -1, gqv = -1, adv[4] = {-1, -1, -1, 0};
+            const char *adp = NULL;
+            Py_ssize_t adn = 0;
+            int16_t a[2] = {-1, -2};
+            int got_gt = 0;
+            for (int k = 0;; k++) {
+                if (k == gt_i) {
+                    x = scan_gt(x, e, a);
+                    got_gt = 1;
+                } else if (k == dp_i) {
+                    x = scan_int(x, e, &dpv);
+                } else if (k == gq_i) {
+                    x = scan_int(x, e, &gqv);
+                } else if (k == ad_i) {
+                    adp = x;
+                    x = got_gt ? scan_ad(x, e, a, adv) : NULL;
+                    if (!x) {  /* AD before GT in FORMAT, or odd values: read it again at the end */
+                        x = adp;
+                        while (x < e && *x != ':' && *x != '\t') x++;
+                        adv[3] = -1;
+                    }
+                    adn = x - adp;
+                } else {
+                    while (x < e && *x != ':' && *x != '\t') x++;
+                }
+                if (!x || (x < e && *x != ':' && *x != '\t')) {
+                    snprintf(c->err, sizeof c->err, "bad sample field");
+                    return -1;
+                }
+                if (x == e || *x == '\t') break;
+                x++;
+                if (k == max_i) {  /* the rest of this sample is not wanted */
+                    const char *t = memchr(x, '\t', (size_t)(e - x));
+                    x = t ? t : e;
+                    break;
+                }
+            }
+            if (!got_gt) { snprintf(c->err, sizeof c->err, "sample without GT"); return -1; }
+            gt[o * 2] = a[0];
+            gt[o * 2 + 1] = a[1];
+            if (gq) gq[o] = gqv;
+            if (dp) dp[o] = dpv;
+            c->ad_p[o] = adp;
+            c->ad_n[o] = adn;
+            if (adp) {
+                int ok = adv[3] >= 0;
+                Py_ssize_t nv = ok ? adv[3] : count_values(adp, adn);
+                c->ad_ok[o] = (char)ok;
+                c->ad_nv[o] = nv;
+                if (ok) memcpy(c->ad_v + o * 3, adv, 3 * sizeof(int32_t));
+                if (nv > ad_width) ad_width = nv;
+            }
+        } else {
+            const char *t = memchr(x, '\t', (size_t)(e - x));
+            x = t ? t : e;
+        }
+        if (ncol == c->last_kept_col && ncol < c->n_cols - 1) { ncol = c->n_cols; break; }  /* rest unwanted */
+        if (x == e) { ncol++; break; }
+        if (ncol + 1 >= c->n_cols) { ncol = c->n_cols + 1; break; }  /* too many columns */
+        p = x + 1;
+    }
+    if (ncol != c->n_cols) { snprintf(c->err, sizeof c->err, "wrong number of sample columns"); return -1; }
+    if (c->ad || c->adref) {
+        int32_t *ad = c->ad ? c->ad + r * n_out * 2 : NULL;
+        int32_t *adref = c->adref ? c->adref + r * n_out : NULL;
+        for (Py_ssize_t o = 0; o < n_out; o++) {
+            const char *adp = c->ad_p[o];
+            Py_ssize_t nv = adp ? c->ad_nv[o] : 0;
+            const int32_t *v = c->ad_v + o * 3;
+            int fresh = adp && c->ad_ok[o];
+            if (ad) {
+                for (int k = 0; k < 2; k++) {
+                    int16_t g = gt[o * 2 + k];
+                    int32_t val = -1;
+                    if (adp && g >= 0 && ad_width > 0) {
+                        /* cyvcf2 pads short AD with "end" (-1) and clips an allele past the widest AD */
+                        Py_ssize_t i = g < ad_width ? g : ad_width - 1;
+                        if (i == g && i < nv && fresh) val = v[1 + k];
+                        else val = ad_value(adp, c->ad_n[o], i);
+                    }
+                    ad[o * 2 + k] = val;
+                }
+            }
+            if (adref) adref[o] = (adp && ad_width > 0) ? (fresh ? v[0] : ad_value(adp, c->ad_n[o], 0)) : -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *span_str(span_t s) { return PyUnicode_DecodeUTF8(s.p, s.n, "strict"); }
+
+static PyObject *alt_list(span_t s) {
+    PyObject *out = PyList_New(0);
+    if (!out) return NULL;
+    if (s.n == 1 && s.p[0] == '.') return out;
+    const char *q = s.p, *e = s.p + s.n;
+    while (q <= e) {
+        const char *c = memchr(q, ',', (size_t)(e - q));
+        const char *ae = c ? c : e;
+        PyObject *a = PyUnicode_DecodeUTF8(q, ae - q, "strict");
+        if (!a || PyList_Append(out, a) < 0) { Py_XDECREF(a); Py_DECREF(out); return NULL; }
+        Py_DECREF(a);
+        if (!c) break;
+        q = c + 1;
+    }
+    return out;
+}
+
+static int get_out(PyObject *o, Py_buffer *v, Py_ssize_t need, const char *name) {
+    v->obj = NULL;
+    if (o == Py_None) return 0;
+    if (PyObject_GetBuffer(o, v, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) return -1;
+    if (v->len < need) { PyErr_Format(PyExc_ValueError, "%s buffer too small", name); return -1; }
+    return 0;
+}
+
+/* parse(buf, offset, final, first, contig, start, end, col_map, n_out, cap, pos, qual, gt, gq, dp, ad, adref,
+ *       info_keys, info_float, info)
+ * -> (n_records, offset, status, ids, refs, alts, filters); status 0 = needs more text,
+ *    1 = cap records read, 2 = the region ended (later POS, other contig, or end of data). */
+static PyObject *parse(PyObject *self, PyObject *args) {
+    Py_buffer buf, cmap;
+    Py_ssize_t offset, n_out, cap;
+    int final, first;
+    const char *contig;
+    Py_ssize_t contig_len;
+    long long start, end;
+    PyObject *o_pos, *o_qual, *o_gt, *o_gq, *o_dp, *o_ad, *o_adref, *keys, *floats, *o_info;
+    if (!PyArg_ParseTuple(args, "y*nppy#LLy*nnOOOOOOOOOO", &buf, &offset, &final, &first, &contig, &contig_len, &start,
+                          &end, &cmap, &n_out, &cap, &o_pos, &o_qual, &o_gt, &o_gq, &o_dp, &o_ad, &o_adref, &keys,
+                          &floats, &o_info))
+        return NULL;
+    PyObject *result = NULL;
+    Py_buffer v[8];
+    for (int i = 0; i < 8; i++) v[i].obj = NULL;
+    ctx_t c;
+    memset(&c, 0, sizeof c);
+    span_t *spans = NULL;
+    const char *p0 = (const char *)buf.buf;
+    Py_ssize_t len = buf.len;
+    c.cap = cap; c.n_out = n_out; c.n_cols = cmap.len / 4; c.col_map = (const int32_t *)cmap.buf;
+    c.last_kept_col = -1;
+    for (Py_ssize_t i = 0; i < c.n_cols; i++) if (c.col_map[i] >= 0) c.last_kept_col = i;
+    if (get_out(o_pos, &v[0], cap * 8, "pos") || get_out(o_qual, &v[1], cap * 8, "qual") ||
+        get_out(o_gt, &v[2], cap * n_out * 4, "gt") || get_out(o_gq, &v[3], cap * n_out * 4, "gq") ||
+        get_out(o_dp, &v[4], cap * n_out * 4, "dp") || get_out(o_ad, &v[5], cap * n_out * 8, "ad") ||
+        get_out(o_adref, &v[6], cap * n_out * 4, "adref"))
+        goto done;
+    if (!PyTuple_Check(keys) || !PyTuple_Check(floats) || PyTuple_GET_SIZE(keys) > MAX_INFO) {
+        PyErr_SetString(PyExc_ValueError, "info keys must be a tuple of at most 32 bytes");
+        goto done;
+    }
+    c.n_info = (int)PyTuple_GET_SIZE(keys);
+    for (int k = 0; k < c.n_info; k++) {
+        if (PyBytes_AsStringAndSize(PyTuple_GET_ITEM(keys, k), (char **)&c.info_key[k], &c.info_len[k]) < 0) goto done;
+        c.info_float[k] = PyObject_IsTrue(PyTuple_GET_ITEM(floats, k));
+    }
+    if (c.n_info && get_out(o_info, &v[7], c.n_info * cap * 8, "info")) goto done;
+    c.pos = v[0].buf; c.qual = v[1].buf; c.gt = v[2].buf;
+    c.gq = v[3].obj ? v[3].buf : NULL; c.dp = v[4].obj ? v[4].buf : NULL;
+    c.ad = v[5].obj ? v[5].buf : NULL; c.adref = v[6].obj ? v[6].buf : NULL;
+    c.info = v[7].obj ? v[7].buf : NULL;
+    spans = PyMem_Malloc(sizeof(span_t) * N_SPANS * (size_t)(cap > 0 ? cap : 1));
+    c.ad_p = PyMem_Calloc((size_t)(n_out > 0 ? n_out : 1), sizeof(char *));
+    size_t nn = (size_t)(n_out > 0 ? n_out : 1);
+    c.ad_n = PyMem_Calloc(nn, sizeof(Py_ssize_t));
+    c.ad_nv = PyMem_Calloc(nn, sizeof(Py_ssize_t));
+    c.ad_v = PyMem_Calloc(nn * 3, sizeof(int32_t));
+    c.ad_ok = PyMem_Calloc(nn, 1);
+    if (!spans || !c.ad_p || !c.ad_n || !c.ad_nv || !c.ad_v || !c.ad_ok) { PyErr_NoMemory(); goto done; }
+    Py_ssize_t n = 0, off = offset;
+    int status = 0, failed = 0;
+    Py_BEGIN_ALLOW_THREADS
+    while (n < cap) {
+        if (off >= len) { status = final ? 2 : 0; break; }
+        const char *s = p0 + off;
+        const char *nl = memchr(s, '\n', (size_t)(len - off));
+        if (!nl && !final) { status = 0; break; }
+        const char *e = nl ? nl : p0 + len;
+        Py_ssize_t next = (e - p0) + 1;
+        if (e == s) { snprintf(c.err, sizeof c.err, "empty line"); failed = 1; break; }
+        const char *t = memchr(s, '\t', (size_t)(e - s));
+        if (!t || t - s != contig_len || memcmp(s, contig, (size_t)contig_len) != 0) {
+            if (*s == '#') { snprintf(c.err, sizeof c.err, "header line among records"); failed = 1; break; }
+            if (first && off == offset) {  /* the index's offset must point at a record of this contig */
+                snprintf(c.err, sizeof c.err, "the index points at another contig");
+                failed = 1;
+                break;
+            }
+            status = 2;  /* another contig: this region is done */
+            break;
+        }
+        const char *q = t + 1;
+        long long pos = 0;
+        if (q >= e || *q < '0' || *q > '9') { snprintf(c.err, sizeof c.err, "bad POS"); failed = 1; break; }
+        while (q < e && *q >= '0' && *q <= '9') { pos = pos * 10 + (*q - '0'); q++; }
+        if (q >= e || *q != '\t') { snprintf(c.err, sizeof c.err, "bad POS"); failed = 1; break; }
+        if (end >= 0 && pos > end) { status = 2; break; }
+        if (pos < start) { off = next; continue; }
+        c.pos[n] = pos;
+        if (parse_line(&c, s, e, n, spans + n * N_SPANS) < 0) { failed = 1; break; }
+        spans[n * N_SPANS + F_CHROM] = (span_t){s, t - s};
+        n++;
+        off = next;
+        if (n == cap) status = 1;
+    }
+    Py_END_ALLOW_THREADS
+    if (failed) { PyErr_SetString(PyExc_ValueError, c.err); goto done; }
+    PyObject *ids = PyList_New(n), *refs = PyList_New(n), *alts = PyList_New(n), *filters = PyList_New(n);
+    if (!ids || !refs || !alts || !filters) goto fail_lists;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        span_t *sp = spans + r * N_SPANS;
+        PyObject *id = span_str(sp[F_ID]), *ref = span_str(sp[F_REF]), *alt = alt_list(sp[F_ALT]);
+        span_t fl = sp[F_FILTER];
+        PyObject *flt;
+        if ((fl.n == 1 && fl.p[0] == '.') || (fl.n == 4 && memcmp(fl.p, "PASS", 4) == 0)) { flt = Py_None; Py_INCREF(flt); }
+        else flt = span_str(fl);
+        if (!id || !ref || !alt || !flt) { Py_XDECREF(id); Py_XDECREF(ref); Py_XDECREF(alt); Py_XDECREF(flt); goto fail_lists; }
+        PyList_SET_ITEM(ids, r, id);
+        PyList_SET_ITEM(refs, r, ref);
+        PyList_SET_ITEM(alts, r, alt);
+        PyList_SET_ITEM(filters, r, flt);
+    }
+    result = Py_BuildValue("nniNNNN", n, off, status, ids, refs, alts, filters);
+    goto done;
+fail_lists:
+    Py_XDECREF(ids); Py_XDECREF(refs); Py_XDECREF(alts); Py_XDECREF(filters);
+done:
+    for (int i = 0; i < 8; i++) if (v[i].obj) PyBuffer_Release(&v[i]);
+    PyBuffer_Release(&buf);
+    PyBuffer_Release(&cmap);
+    PyMem_Free(spans);
+    PyMem_Free(c.ad_p);
+    PyMem_Free(c.ad_n);
+    PyMem_Free(c.ad_nv);
+    PyMem_Free(c.ad_v);
+    PyMem_Free(c.ad_ok);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"parse", parse, METH_VARARGS, "Decode VCF text records into preallocated arrays (see goe.vcf.fastread)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_textvcf", "Fast VCF text record decoder.", -1, methods};
+
+PyMODINIT_FUNC PyInit__textvcf(void) { return PyModule_Create(&module); }

@@ -1,0 +1,195 @@
+"""The fast reader: bgzipped VCF text decoded by goe's C decoder into :class:`RecordBatch` arrays.
+
+cyvcf2 decodes one record at a time into Python objects; this reader inflates
+whole BGZF blocks (zlib) and hands megabytes of text to ``goe.vcf._textvcf``,
+which fills the batch arrays directly. It starts at the index's virtual offset
+for the region (planned with the partitions). It gives exactly the batches of
+the cyvcf2 reader (tests compare both on every test VCF); anything it does not
+understand raises :class:`FastPathError`, and :func:`goe.vcf.reader.iter_batches`
+carries on with cyvcf2 from the same record, which reports real errors in
+htslib's words. BCF input always takes the cyvcf2 reader.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import struct
+import zlib
+from types import ModuleType
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from goe.vcf.partition import Region
+
+try:
+    from goe.vcf import _textvcf  # type: ignore[attr-defined]
+except ImportError:  # built without a C compiler: the cyvcf2 reader does all the work
+    _textvcf = None
+
+inflate: ModuleType
+try:  # Intel ISA-L inflates about 3x faster than zlib
+    from isal import isal_zlib as inflate
+except ImportError:  # pragma: no cover - platforms without an isal wheel
+    inflate = zlib
+
+READ_BYTES = 1 << 20  # compressed bytes read at a time
+
+
+class FastPathError(Exception):
+    """The fast reader cannot decode this input; read it with htslib instead."""
+
+
+def available() -> bool:
+    """Whether the C decoder is built (and not switched off with ``GOE_READER=htslib``)."""
+    return _textvcf is not None and os.environ.get("GOE_READER", "") != "htslib"
+
+
+def usable(path: Path, region: Region) -> bool:
+    """Whether this region of this file can take the fast reader."""
+    return available() and region.voff is not None and path.suffix != ".bcf"
+
+
+def _inflate(path: Path, voff: int) -> Iterator[bytes]:
+    """Decompressed text from virtual offset ``voff`` on, a few blocks at a time."""
+    coff, uoff = voff >> 16, voff & 0xFFFF
+    with path.open("rb") as fh:
+        fh.seek(coff)
+        pending = b""
+        while True:
+            data = fh.read(READ_BYTES)
+            if not data and not pending:
+                return
+            buf = pending + data if pending else data
+            out: list[bytes] = []
+            i, n = 0, len(buf)
+            while n - i >= 18:
+                if buf[i : i + 4] != b"\x1f\x8b\x08\x04" or buf[i + 12 : i + 14] != b"BC":
+                    raise FastPathError("not a standard BGZF block")
+                bsize = struct.unpack_from("<H", buf, i + 16)[0] + 1
+                if n - i < bsize:
+                    break
+                try:
+                    text = inflate.decompress(buf[i + 18 : i + bsize - 8], -15)
+                except (zlib.error, inflate.error) as exc:
+                    raise FastPathError(str(exc)) from None
+                crc, isize = struct.unpack_from("<II", buf, i + bsize - 8)
+                if len(text) != isize or inflate.crc32(text) != crc:
+                    raise FastPathError("BGZF block fails its CRC/size check")
+                if uoff:
+                    text, uoff = text[uoff:], 0
+                out.append(text)
+                i += bsize
+            pending = buf[i:]
+            if not data and pending:
+                raise FastPathError("truncated BGZF block")
+            if out:
+                yield b"".join(out)
+            elif not data:
+                return
+
+
+def iter_batches_fast(
+    path: Path,
+    region: Region,
+    all_samples: Sequence[str],
+    samples: Sequence[str],
+    info_keys: Sequence[str],
+    info_float: Sequence[bool],
+    want: frozenset[str],
+    batch_size: int,
+) -> Iterator[tuple[dict, int]]:
+    """Yield (batch fields, records) for the records of ``region``; raises :class:`FastPathError`."""
+    assert _textvcf is not None
+    assert region.voff is not None
+    index = {s: i for i, s in enumerate(samples)}
+    col_map = np.array([index.get(s, -1) for s in all_samples], dtype=np.int32)
+    n = len(samples)
+    contig = region.contig.encode()
+    end = -1 if region.end is None else region.end
+    keys = tuple(k.encode() for k in info_keys)
+    floats = tuple(bool(f) for f in info_float)
+    text = b""
+    offset = 0
+    chunks = _inflate(path, region.voff)
+    final = False
+    first = True  # the first line must be a record of this contig (else the index is another file's)
+    arrays = _alloc(batch_size, n, len(keys), want)
+    filled = 0
+    fields: dict = {"ids": [], "refs": [], "alts": [], "filters": []}
+    while True:
+        try:
+            got, offset, status, ids, refs, alts, filters = _textvcf.parse(
+                text, offset, final, first, contig, region.start, end, col_map, n, batch_size - filled,
+                *_views(arrays, filled, batch_size), keys, floats, _info_view(arrays, filled),
+            )
+        except ValueError as exc:
+            raise FastPathError(str(exc)) from None
+        if got or offset or status:
+            first = False  # a line was looked at
+        filled += got
+        fields["ids"] += ids
+        fields["refs"] += refs
+        fields["alts"] += alts
+        fields["filters"] += filters
+        if filled == batch_size or (status == 2 and filled):
+            yield _batch(arrays, fields, filled), filled
+            arrays = _alloc(batch_size, n, len(keys), want)
+            filled = 0
+            fields = {"ids": [], "refs": [], "alts": [], "filters": []}
+        if status == 2:
+            return
+        if status == 0:
+            if final:
+                return
+            text = text[offset:]
+            offset = 0
+            nxt = next(chunks, None)
+            if nxt is None:
+                final = True
+            else:
+                text = text + nxt if text else nxt
+
+
+def _alloc(cap: int, n: int, n_info: int, want: frozenset[str]) -> dict:
+    return {
+        "pos": np.empty(cap, dtype=np.int64),
+        "qual": np.empty(cap, dtype=np.float64),
+        "gt": np.empty((cap, n, 2), dtype=np.int16),
+        "gq": np.empty((cap, n), dtype=np.int32) if "GQ" in want else None,
+        "dp": np.empty((cap, n), dtype=np.int32) if "DP" in want else None,
+        "ad": np.empty((cap, n, 2), dtype=np.int32) if "AD" in want else None,
+        "ad_ref": np.empty((cap, n), dtype=np.int32) if "AD_REF" in want else None,
+        "info": np.full((n_info, cap), math.nan) if n_info else None,
+    }
+
+
+def _views(arrays: dict, start: int, cap: int) -> list[object]:
+    """The arrays from record ``start`` on, as the C decoder's output buffers (None when not wanted)."""
+    keys = ("pos", "qual", "gt", "gq", "dp", "ad", "ad_ref")
+    return [None if arrays[k] is None else arrays[k][start:cap] for k in keys]
+
+
+def _info_view(arrays: dict, start: int) -> object:
+    info = arrays["info"]
+    if info is None:
+        return None
+    # The decoder writes key k of record r at k * cap + r: give it a fresh (K, cap - start) block.
+    block = np.full((info.shape[0], info.shape[1] - start), math.nan)
+    arrays.setdefault("_info_blocks", []).append((start, block))
+    return block
+
+
+def _batch(arrays: dict, fields: dict, size: int) -> dict:
+    info = arrays["info"]
+    if info is not None:
+        for start, block in arrays.pop("_info_blocks", []):
+            width = min(block.shape[1], size - start)
+            if width > 0:
+                info[:, start : start + width] = block[:, :width]
+    out = {k: (None if v is None else v[:size]) for k, v in arrays.items() if k not in ("info", "_info_blocks")}
+    out["info"] = None if info is None else info[:, :size]
+    out.update(fields)
+    return out
