@@ -27,8 +27,16 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _call(fn: Callable[..., R], task: Any, q: Any) -> R:
-    return fn(task, q.put)
+_queue: Any = None  # this worker's progress queue (set by _init_worker)
+
+
+def _init_worker(q: Any) -> None:
+    global _queue
+    _queue = q
+
+
+def _call(fn: Callable[..., R], task: Any) -> R:
+    return fn(task, _queue.put)
 
 
 def run_tasks(
@@ -48,9 +56,12 @@ def run_tasks(
     saved = {k: os.environ.get(k) for k in ("POLARS_MAX_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
     os.environ.update({k: "1" for k in saved})
     try:
-        with ctx.Manager() as manager, ProcessPoolExecutor(min(workers, len(tasks)), mp_context=ctx) as pool:
-            q = manager.Queue()
-            futures: dict[Future[R], int] = {pool.submit(_call, fn, t, q): i for i, t in enumerate(tasks)}
+        # A plain queue handed to each worker at start: no manager process to spawn first.
+        q = ctx.Queue()
+        with ProcessPoolExecutor(
+            min(workers, len(tasks)), mp_context=ctx, initializer=_init_worker, initargs=(q,)
+        ) as pool:
+            futures: dict[Future[R], int] = {pool.submit(_call, fn, t): i for i, t in enumerate(tasks)}
             results: list[R | None] = [None] * len(tasks)
             pending = set(futures)
             try:

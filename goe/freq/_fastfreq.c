@@ -217,7 +217,103 @@ done:
     return ret;
 }
 
+/* count(gt, ploidy, row_rec, row_allele, grp_ptr, grp_idx, G, out)
+ * gt int16 (B, n, 2) after the ploidy step; ploidy int8 (B, n); row_rec, row_allele int64 (R), row_rec
+ * non-decreasing; samples' groups as CSR (int32 ptr (n+1), int32 idx); out int64 (7, R, G) =
+ * AN, NS, N_expected, N_diploid, N_hom, N_het, N_hemi — the sums goe.freq.counting makes with
+ * matrix products, in one pass over each record's genotypes. */
+static PyObject *count(PyObject *self, PyObject *args) {
+    Py_buffer gtb, plb, rrb, rab, gpb, gib, outb;
+    Py_ssize_t G;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*nw*", &gtb, &plb, &rrb, &rab, &gpb, &gib, &G, &outb)) return NULL;
+    PyObject *ret = NULL;
+    int64_t *acc = NULL;
+    Py_ssize_t *amap = NULL;
+    Py_ssize_t R = rrb.len / 8, n = gpb.len / 4 - 1;
+    Py_ssize_t B = n > 0 ? gtb.len / (n * 4) : 0;
+    if (n < 0 || plb.len != B * n || rab.len != rrb.len || outb.len != 7 * R * G * 8 || G <= 0) {
+        PyErr_SetString(PyExc_ValueError, "count: inconsistent inputs");
+        goto done;
+    }
+    const int16_t *gt = gtb.buf;
+    const int8_t *pl = plb.buf;
+    const int64_t *rr = rrb.buf, *ra = rab.buf;
+    const int32_t *gp = gpb.buf, *gi = gib.buf;
+    int64_t *out = outb.buf;
+    memset(out, 0, (size_t)outb.len);
+    int64_t max_allele = 0;
+    for (Py_ssize_t r = 0; r < R; r++) {
+        if (rr[r] < 0 || rr[r] >= B || ra[r] < 1 || (r && rr[r] < rr[r - 1])) {
+            PyErr_SetString(PyExc_ValueError, "count: bad allele rows");
+            goto done;
+        }
+        if (ra[r] > max_allele) max_allele = ra[r];
+    }
+    for (Py_ssize_t k = 0; k < gib.len / 4; k++)
+        if (gi[k] < 0 || gi[k] >= G) { PyErr_SetString(PyExc_ValueError, "count: bad group index"); goto done; }
+    acc = PyMem_Calloc((size_t)(4 * G), sizeof(int64_t));
+    amap = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(max_allele + 1));
+    if (!acc || !amap) { PyErr_NoMemory(); goto done; }
+    for (int64_t k = 0; k <= max_allele; k++) amap[k] = -1;
+    Py_ssize_t RG = R * G;
+    int64_t *AN = out, *NS = out + RG, *NE = out + 2 * RG, *ND = out + 3 * RG;
+    int64_t *HOM = out + 4 * RG, *HET = out + 5 * RG, *HEMI = out + 6 * RG;
+    Py_BEGIN_ALLOW_THREADS
+    Py_ssize_t r0 = 0;
+    while (r0 < R) {
+        int64_t rec = rr[r0];
+        Py_ssize_t r1 = r0;
+        while (r1 < R && rr[r1] == rec) { amap[ra[r1]] = r1; r1++; }
+        memset(acc, 0, sizeof(int64_t) * (size_t)(4 * G));
+        const int16_t *g = gt + rec * n * 2;
+        const int8_t *p = pl + rec * n;
+        for (Py_ssize_t s = 0; s < n; s++) {
+            int a0 = g[2 * s], a1 = g[2 * s + 1];
+            int c0 = a0 >= 0, c1 = a1 >= 0, nc = c0 + c1, dip = c0 & c1, ex = p[s] > 0;
+            const int32_t *gs = gi + gp[s], *ge = gi + gp[s + 1];
+            for (const int32_t *q = gs; q < ge; q++) {
+                int64_t *a = acc + 4 * *q;
+                a[0] += nc; a[1] += nc > 0; a[2] += ex; a[3] += dip;
+            }
+            if (!nc) continue;
+            if (dip) {
+                if (a0 == a1) {
+                    Py_ssize_t row = a0 <= max_allele ? amap[a0] : -1;
+                    if (row >= 0) for (const int32_t *q = gs; q < ge; q++) HOM[row * G + *q]++;
+                } else {
+                    Py_ssize_t row = a0 <= max_allele ? amap[a0] : -1;
+                    if (row >= 0) for (const int32_t *q = gs; q < ge; q++) HET[row * G + *q]++;
+                    row = a1 <= max_allele ? amap[a1] : -1;
+                    if (row >= 0) for (const int32_t *q = gs; q < ge; q++) HET[row * G + *q]++;
+                }
+            } else {
+                int a = c0 ? a0 : a1;
+                Py_ssize_t row = a <= max_allele ? amap[a] : -1;
+                if (row >= 0) for (const int32_t *q = gs; q < ge; q++) HEMI[row * G + *q]++;
+            }
+        }
+        for (Py_ssize_t r = r0; r < r1; r++) {
+            for (Py_ssize_t k = 0; k < G; k++) {
+                AN[r * G + k] = acc[4 * k]; NS[r * G + k] = acc[4 * k + 1];
+                NE[r * G + k] = acc[4 * k + 2]; ND[r * G + k] = acc[4 * k + 3];
+            }
+            amap[ra[r]] = -1;
+        }
+        r0 = r1;
+    }
+    Py_END_ALLOW_THREADS
+    ret = Py_None;
+    Py_INCREF(ret);
+done:
+    PyMem_Free(acc);
+    PyMem_Free(amap);
+    PyBuffer_Release(&gtb); PyBuffer_Release(&plb); PyBuffer_Release(&rrb); PyBuffer_Release(&rab);
+    PyBuffer_Release(&gpb); PyBuffer_Release(&gib); PyBuffer_Release(&outb);
+    return ret;
+}
+
 static PyMethodDef methods[] = {
+    {"count", count, METH_VARARGS, "Per-group allele sums of a batch (see goe.freq.counting)."},
     {"hwe", hwe, METH_VARARGS, "Exact HWE p-values: hwe(nref, nalt, nhet, out)."},
     {"vcf_lines", vcf_lines, METH_VARARGS, "Sites-VCF lines of counted allele rows."},
     {NULL, NULL, 0, NULL},

@@ -124,29 +124,25 @@ def long_table(rows: AlleleRows, labels: list[str]) -> pl.DataFrame:
     """One row per (allele, population), withheld populations left out."""
     rr, gg = np.nonzero(~rows.withheld)
     c = rows.counts
-    refs = np.array(rows.refs, dtype=object)
-    alts = np.array(rows.alts, dtype=object)
-    filters = np.array(rows.filters, dtype=object)
-    lab = np.array(labels, dtype=object)
-    af = c.af[rr, gg]
-    fm = c.f_missing[rr, gg]
+    # strings are gathered by polars from one Series per allele row, not built as Python lists
+    rr_s, gg_s = pl.Series(rr, dtype=pl.UInt32), pl.Series(gg, dtype=pl.UInt32)
     return pl.DataFrame(
         {
-            "chrom": [rows.contig] * len(rr),
+            "chrom": pl.repeat(rows.contig, len(rr), dtype=pl.String, eager=True),
             "pos": rows.pos[rr],
-            "ref": refs[rr].tolist(),
-            "alt": alts[rr].tolist(),
-            "population": lab[gg].tolist(),
+            "ref": pl.Series(rows.refs, dtype=pl.String).gather(rr_s),
+            "alt": pl.Series(rows.alts, dtype=pl.String).gather(rr_s),
+            "population": pl.Series(labels, dtype=pl.String).gather(gg_s),
             "ac": c.ac[rr, gg],
             "an": c.an[rr, gg],
-            "af": pl.Series(af, nan_to_null=True),
+            "af": pl.Series(c.af[rr, gg], nan_to_null=True),
             "ac_hom": c.ac_hom[rr, gg],
             "ac_het": c.ac_het[rr, gg],
             "ac_hemi": c.ac_hemi[rr, gg],
             "ns": c.ns[rr, gg],
-            "f_missing": pl.Series(fm, nan_to_null=True),
+            "f_missing": pl.Series(c.f_missing[rr, gg], nan_to_null=True),
             "hwe": c.hwe[rr, gg],
-            "filters": filters[rr].tolist(),
+            "filters": pl.Series(rows.filters, dtype=pl.String).gather(rr_s),
         },
         schema=PARQUET_SCHEMA,
     )

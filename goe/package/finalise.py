@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -118,11 +119,14 @@ def join_parts(folder: Path, header: str, parts: list[Any], schema: dict[str, An
                 with p.vcf_part.open("rb") as src:
                     shutil.copyfileobj(src, fh, 1 << 20)
         fh.write(BGZF_EOF)
-    pysam.tabix_index(str(sites), preset="vcf", force=True)
     parquet = folder / PARQUET
     chunks = [pl.scan_parquet(path) for p in parts for path in p.parquet_parts]
     frame = pl.concat(chunks) if chunks else pl.LazyFrame(schema=schema)
-    frame.sink_parquet(parquet, row_group_size=1 << 17, statistics=True)
+    # polars writes the Parquet on its own threads while htslib indexes the sites VCF
+    with ThreadPoolExecutor(1) as pool:
+        written = pool.submit(frame.sink_parquet, parquet, row_group_size=1 << 17, statistics=True)
+        pysam.tabix_index(str(sites), preset="vcf", force=True)
+        written.result()
     return sites, parquet
 
 

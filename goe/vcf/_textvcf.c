@@ -38,9 +38,7 @@ typedef struct {
     int info_float[MAX_INFO];
     /* scratch per line: AD field of each kept sample */
     const char **ad_p;
-    Py_ssize_t *ad_n, *ad_nv;
-    int32_t *ad_v;  /* AD[0], AD[GT allele 1], AD[GT allele 2] when read inline */
-    char *ad_ok;
+    Py_ssize_t *ad_n;
     char err[256];
 } ctx_t;
 
@@ -136,7 +134,16 @@ static inline const char *scan_int(const char *x, const char *e, int32_t *out) {
     return x;
 }
 
+static inline int is_digit(char ch) { return ch >= '0' && ch <= '9'; }
+
 static inline const char *scan_gt(const char *x, const char *e, int16_t *a) {
+    /* the usual call, one-digit alleles "0/1" or "1|0", in one step */
+    if (e - x >= 3 && is_digit(x[0]) && (x[1] == '/' || x[1] == '|') && is_digit(x[2]) &&
+        (e - x == 3 || x[3] == ':' || x[3] == '\t')) {
+        a[0] = (int16_t)(x[0] - '0');
+        a[1] = (int16_t)(x[2] - '0');
+        return x + 3;
+    }
     a[0] = -1; a[1] = -2;
     if (x == e || *x == ':' || *x == '\t') return x;  /* empty GT: one missing allele */
     int na = 0;
@@ -265,6 +272,9 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
     int32_t *gq = c->gq ? c->gq + r * n_out : NULL;
     int32_t *dp = c->dp ? c->dp + r * n_out : NULL;
     Py_ssize_t ad_width = 0;
+    int need_fix = 0;
+    int32_t *ad = c->ad ? c->ad + r * n_out * 2 : NULL;
+    int32_t *adref = c->adref ? c->adref + r * n_out : NULL;
     if (c->last_kept_col < 0) return 0;
     Py_ssize_t ncol = 0;
     const char *p = q;
@@ -315,15 +325,23 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
             gt[o * 2 + 1] = a[1];
             if (gq) gq[o] = gqv;
             if (dp) dp[o] = dpv;
-            c->ad_p[o] = adp;
-            c->ad_n[o] = adn;
-            if (adp) {
-                int ok = adv[3] >= 0;
-                Py_ssize_t nv = ok ? adv[3] : count_values(adp, adn);
-                c->ad_ok[o] = (char)ok;
-                c->ad_nv[o] = nv;
-                if (ok) memcpy(c->ad_v + o * 3, adv, 3 * sizeof(int32_t));
-                if (nv > ad_width) ad_width = nv;
+            if (ad || adref) {
+                c->ad_p[o] = adp;
+                c->ad_n[o] = adn;
+                int32_t p0 = -1, p1 = -1, v0 = -1;
+                if (adp && adv[3] >= 0) {  /* read inline: exact unless an allele lies past this AD */
+                    Py_ssize_t nv = adv[3];
+                    if (nv > ad_width) ad_width = nv;
+                    if (a[0] >= 0) { if (a[0] < nv) p0 = adv[1]; else need_fix = 1; }
+                    if (a[1] >= 0) { if (a[1] < nv) p1 = adv[2]; else need_fix = 1; }
+                    v0 = adv[0];
+                } else if (adp) {
+                    Py_ssize_t nv = count_values(adp, adn);
+                    if (nv > ad_width) ad_width = nv;
+                    need_fix = 1;
+                }
+                if (ad) { ad[o * 2] = p0; ad[o * 2 + 1] = p1; }
+                if (adref) adref[o] = v0;
             }
         } else {
             const char *t = memchr(x, '\t', (size_t)(e - x));
@@ -335,28 +353,17 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
         p = x + 1;
     }
     if (ncol != c->n_cols) { snprintf(c->err, sizeof c->err, "wrong number of sample columns"); return -1; }
-    if (c->ad || c->adref) {
-        int32_t *ad = c->ad ? c->ad + r * n_out * 2 : NULL;
-        int32_t *adref = c->adref ? c->adref + r * n_out : NULL;
+    if (need_fix) {  /* rare: AD before GT, or an allele past a sample's AD (cyvcf2 pads, and clips past the widest) */
         for (Py_ssize_t o = 0; o < n_out; o++) {
             const char *adp = c->ad_p[o];
-            Py_ssize_t nv = adp ? c->ad_nv[o] : 0;
-            const int32_t *v = c->ad_v + o * 3;
-            int fresh = adp && c->ad_ok[o];
+            if (!adp) continue;
             if (ad) {
                 for (int k = 0; k < 2; k++) {
                     int16_t g = gt[o * 2 + k];
-                    int32_t val = -1;
-                    if (adp && g >= 0 && ad_width > 0) {
-                        /* cyvcf2 pads short AD with "end" (-1) and clips an allele past the widest AD */
-                        Py_ssize_t i = g < ad_width ? g : ad_width - 1;
-                        if (i == g && i < nv && fresh) val = v[1 + k];
-                        else val = ad_value(adp, c->ad_n[o], i);
-                    }
-                    ad[o * 2 + k] = val;
+                    ad[o * 2 + k] = g >= 0 ? ad_value(adp, c->ad_n[o], g < ad_width ? g : ad_width - 1) : -1;
                 }
             }
-            if (adref) adref[o] = (adp && ad_width > 0) ? (fresh ? v[0] : ad_value(adp, c->ad_n[o], 0)) : -1;
+            if (adref) adref[o] = ad_value(adp, c->ad_n[o], 0);
         }
     }
     return 0;
@@ -439,10 +446,7 @@ static PyObject *parse(PyObject *self, PyObject *args) {
     c.ad_p = PyMem_Calloc((size_t)(n_out > 0 ? n_out : 1), sizeof(char *));
     size_t nn = (size_t)(n_out > 0 ? n_out : 1);
     c.ad_n = PyMem_Calloc(nn, sizeof(Py_ssize_t));
-    c.ad_nv = PyMem_Calloc(nn, sizeof(Py_ssize_t));
-    c.ad_v = PyMem_Calloc(nn * 3, sizeof(int32_t));
-    c.ad_ok = PyMem_Calloc(nn, 1);
-    if (!spans || !c.ad_p || !c.ad_n || !c.ad_nv || !c.ad_v || !c.ad_ok) { PyErr_NoMemory(); goto done; }
+    if (!spans || !c.ad_p || !c.ad_n) { PyErr_NoMemory(); goto done; }
     Py_ssize_t n = 0, off = offset;
     int status = 0, failed = 0;
     Py_BEGIN_ALLOW_THREADS
@@ -507,9 +511,6 @@ done:
     PyMem_Free(spans);
     PyMem_Free(c.ad_p);
     PyMem_Free(c.ad_n);
-    PyMem_Free(c.ad_nv);
-    PyMem_Free(c.ad_v);
-    PyMem_Free(c.ad_ok);
     return result;
 }
 

@@ -16,9 +16,9 @@ import math
 import os
 import struct
 import zlib
-from types import ModuleType
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
