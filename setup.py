@@ -1,7 +1,8 @@
 """Build the two C hot paths and bundle the guideline profiles (metadata lives in pyproject.toml).
 
 The extensions are optional: without a C compiler goe installs and runs on the
-cyvcf2 reader and the Python formatting, only slower (``goe.native.status()``).
+cyvcf2 reader and the Python counting and formatting, only slower
+(tests/test_fastpath.py::test_native_modules_are_built says which you have).
 """
 
 import shutil

@@ -21,16 +21,17 @@ from typing import Any
 
 # (stage, [(file suffix, function name, "ct" cumulative | "tt" own time)]); indented stages are parts of the one above.
 STAGES: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
-    ("read + decode records (cyvcf2 -> numpy batches)", (("goe/vcf/reader.py", "iter_batches", "ct"),)),
-    ("  cyvcf2 iteration and VCF parsing (C, own time)", (("goe/vcf/reader.py", "iter_batches", "tt"),)),
-    ("  copying GT/DP/GQ/AD/INFO into arrays (_Rows.add)", (("goe/vcf/reader.py", "add", "ct"),)),
+    ("read + decode records (-> numpy batches)", (("goe/vcf/reader.py", "iter_batches", "ct"),)),
+    ("  inflating BGZF blocks (ISA-L)", (("~", "<built-in method isal.isal_zlib.decompress>", "tt"),)),
+    ("  decoding VCF text (goe's C decoder)", (("~", "<built-in method goe.vcf._textvcf.parse>", "tt"),)),
+    ("  cyvcf2 reader (BCF, or fallback)", (("goe/vcf/reader.py", "_iter_htslib", "ct"),)),
     ("genotype mask", (("goe/freq/genotypes.py", "apply_mask", "ct"),)),
     ("ploidy", (("goe/freq/genotypes.py", "apply_ploidy", "ct"), ("goe/genome/ploidy.py", "site_classes", "ct"))),
     ("split alleles", (("goe/freq/alleles.py", "select_alleles", "ct"),)),
-    ("counting (matrix products) + HWE", (("goe/freq/counting.py", "count_alleles", "ct"),)),
+    ("counting (C, one pass per record) + HWE", (("goe/freq/counting.py", "count_alleles", "ct"),)),
     ("  HWE exact test (per allele and population)", (("goe/freq/hwe.py", "hwe_pvalues", "ct"),)),
     ("variant filters", (("goe/freq/filters.py", "evaluate_filters", "ct"),)),
-    ("formatting sites VCF lines", (("goe/freq/output.py", "vcf_lines", "ct"),)),
+    ("formatting sites VCF lines (C)", (("goe/freq/output.py", "vcf_text", "ct"),)),
     ("building the long (Parquet) table", (("goe/freq/output.py", "long_table", "ct"),)),
     (
         "writing parts (BGZF + Parquet)",
@@ -49,7 +50,7 @@ def stage_times(stats: pstats.Stats) -> list[tuple[str, float]]:
         total = 0.0
         for (file, _line, func), (_cc, _nc, tt, ct, _callers) in raw.items():
             for suffix, name, mode in keys:
-                if file.endswith(suffix) and func == name:
+                if (file == suffix if suffix == "~" else file.endswith(suffix)) and func == name:
                     total += tt if mode == "tt" else ct
         out.append((stage, total))
     return out
