@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,7 +72,11 @@ def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) 
     last_pos, last_cell = 0, -1
     seen_here: set[tuple[str, str]] = set()
     want = job.mask.fields()
-    with vcf_path.open("wb") as fh:
+    # Parts are written under a temporary name and renamed when complete: a partition that a
+    # cluster runs again (its first worker died after finishing it) never truncates a part the
+    # finaliser is reading.
+    tmp_vcf = vcf_path.with_name(f"{vcf_path.name}.{os.getpid()}.tmp")
+    with tmp_vcf.open("wb") as fh:
         writer = BgzfWriter(fh)
         for batch in iter_batches(job.vcf, region, job.samples, job.filters.info_keys, want, job.batch_size):
             n_rec = len(batch)
@@ -142,6 +147,7 @@ def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) 
                     frames, n_frame_rows = [], 0
             report(n_rec)
         writer.close(eof=False)
+    os.replace(tmp_vcf, vcf_path)
     if frames:
         result.parquet_parts.append(_write_frames(job, frames, len(result.parquet_parts)))
     result.stats = dict(stats)
@@ -150,5 +156,7 @@ def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) 
 
 def _write_frames(job: FreqJob, frames: list[pl.DataFrame], k: int) -> Path:
     path = job.part_dir / f"part{job.region.order:06d}_{k:04d}.parquet"
-    pl.concat(frames).write_parquet(path)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    pl.concat(frames).write_parquet(tmp)
+    os.replace(tmp, path)
     return path

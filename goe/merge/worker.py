@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -130,7 +131,10 @@ def run_merge_part(job: MergeJob, report: Callable[[int], None] = lambda n: None
     records = _collect(job, norm, stats)
     keys = sorted(records)
     part = MergePart(job.order, job.part_dir / f"merge{job.order:06d}.vcf.bgz")
-    with part.vcf_part.open("wb") as fh:  # type: ignore[union-attr]
+    # written under temporary names and renamed when complete (see goe.freq.worker)
+    assert part.vcf_part is not None
+    tmp_vcf = part.vcf_part.with_name(f"{part.vcf_part.name}.{os.getpid()}.tmp")
+    with tmp_vcf.open("wb") as fh:
         writer = BgzfWriter(fh)
         if keys:
             pos = np.array([k[0] for k in keys], dtype=np.int64)
@@ -149,9 +153,12 @@ def run_merge_part(job: MergeJob, report: Callable[[int], None] = lambda n: None
                 writer.write(line.encode())
             frame: pl.DataFrame = merged_frame(job, keys, merged, withheld)
             path = job.part_dir / f"merge{job.order:06d}.parquet"
-            frame.write_parquet(path)
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            frame.write_parquet(tmp)
+            os.replace(tmp, path)
             part.parquet_parts.append(path)
         writer.close(eof=False)
+    os.replace(tmp_vcf, part.vcf_part)
     part.stats = dict(stats)
     report(len(keys))
     return part
