@@ -74,7 +74,7 @@ def _compare(path: Path, samples: list[str], keys: list[str], want: frozenset[st
             for name in ("ids", "refs", "alts", "filters"):
                 assert f[name] == getattr(b, name), (region, name)
             for i, key in enumerate(keys):
-                assert np.array_equal(f["info"][i], b.info[key], equal_nan=True), (region, key)
+                assert np.array_equal(f["info"][:, i], b.info[key], equal_nan=True), (region, key)
     return n_records
 
 

@@ -56,18 +56,35 @@ def count_alleles(
     ``groups`` is the float32 (samples x groups) indicator matrix.
     """
     if _fastfreq is not None and gt.shape[1] > 0:
-        return _count_native(gt, ploidy, row_rec, row_allele, groups)
+        sums = _sums_native(gt, ploidy, row_rec, row_allele, groups)
+    else:
+        sums = _sums_matrix(gt, ploidy, row_rec, row_allele, groups)
+    an, ns, n_exp, n_dip, n_hom, n_het, n_hemi = sums
+    ac_hom = 2 * n_hom
+    # HWE per ALT on diploid calls, other ALTs counted as REF (as on split records).
+    nalt = n_het + ac_hom
+    hwe = hwe_pvalues(2 * n_dip - nalt, nalt, n_het)
+    return AlleleCounts(
+        ac=ac_hom + n_het + n_hemi, an=an, ac_hom=ac_hom, ac_het=n_het, ac_hemi=n_hemi,
+        ns=ns, n_expected=n_exp, hwe=hwe,
+    )
+
+
+def _sums_matrix(
+    gt: np.ndarray, ploidy: np.ndarray, row_rec: np.ndarray, row_allele: np.ndarray, groups: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Per allele row and group: AN, NS, N_expected, N_diploid, N_hom, N_het, N_hemi, as matrix products."""
     a0 = gt[..., 0]
     a1 = gt[..., 1]
     c0, c1 = a0 >= 0, a1 >= 0
     n_called = c0.astype(np.int8) + c1
     diploid = c0 & c1
     rec_vals = np.concatenate(
-        [n_called, n_called > 0, diploid, ploidy > 0], axis=0
+        [n_called, n_called > 0, ploidy > 0, diploid], axis=0
     ).astype(np.float32)
     per_rec = np.rint(rec_vals @ groups).astype(np.int64)
     n_rec = gt.shape[0]
-    an, ns, n_dip, n_exp = (per_rec[i * n_rec : (i + 1) * n_rec] for i in range(4))
+    per_record = [per_rec[i * n_rec : (i + 1) * n_rec][row_rec] for i in range(4)]
 
     k = row_allele[:, None].astype(np.int16)
     r0, r1 = a0[row_rec], a1[row_rec]
@@ -79,39 +96,20 @@ def count_alleles(
     n_rows = len(row_rec)
     allele_vals = np.concatenate([hom, het, hemi], axis=0).astype(np.float32)
     per_row = np.rint(allele_vals @ groups).astype(np.int64)
-    n_hom, n_het, n_hemi = (per_row[i * n_rows : (i + 1) * n_rows] for i in range(3))
-
-    ac_hom = 2 * n_hom
-    ac = ac_hom + n_het + n_hemi
-    # HWE per ALT on diploid calls, other ALTs counted as REF (as on split records).
-    nalt = n_het + ac_hom
-    nref = 2 * n_dip[row_rec] - nalt
-    hwe = hwe_pvalues(nref, nalt, n_het)
-    return AlleleCounts(
-        ac=ac, an=an[row_rec], ac_hom=ac_hom, ac_het=n_het, ac_hemi=n_hemi,
-        ns=ns[row_rec], n_expected=n_exp[row_rec], hwe=hwe,
-    )
+    return (*per_record, *(per_row[i * n_rows : (i + 1) * n_rows] for i in range(3)))
 
 
-def _count_native(
+def _sums_native(
     gt: np.ndarray, ploidy: np.ndarray, row_rec: np.ndarray, row_allele: np.ndarray, groups: np.ndarray
-) -> AlleleCounts:
-    """The same sums as the matrix products, by goe.freq._fastfreq.count in one pass per record."""
+) -> tuple[np.ndarray, ...]:
+    """The same sums as :func:`_sums_matrix`, by goe.freq._fastfreq.count in one pass per record."""
     member = groups > 0
     ptr = np.concatenate([[0], np.cumsum(member.sum(axis=1))]).astype(np.int32)
     idx = np.nonzero(member)[1].astype(np.int32)  # row-major: each sample's groups in order
-    n_rows, n_groups = len(row_rec), groups.shape[1]
-    out = np.empty((7, n_rows, n_groups), dtype=np.int64)
+    out = np.empty((7, len(row_rec), groups.shape[1]), dtype=np.int64)
     _fastfreq.count(
         np.ascontiguousarray(gt, dtype=np.int16), np.ascontiguousarray(ploidy, dtype=np.int8),
         np.ascontiguousarray(row_rec, dtype=np.int64), np.ascontiguousarray(row_allele, dtype=np.int64),
-        ptr, idx, n_groups, out,
+        ptr, idx, groups.shape[1], out,
     )
-    an, ns, n_exp, n_dip, n_hom, n_het, n_hemi = out
-    ac_hom = 2 * n_hom
-    nalt = n_het + ac_hom
-    hwe = hwe_pvalues(2 * n_dip - nalt, nalt, n_het)
-    return AlleleCounts(
-        ac=ac_hom + n_het + n_hemi, an=an, ac_hom=ac_hom, ac_het=n_het, ac_hemi=n_hemi,
-        ns=ns, n_expected=n_exp, hwe=hwe,
-    )
+    return tuple(out)

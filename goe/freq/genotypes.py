@@ -64,17 +64,8 @@ def mask_from_profile(profile: Profile, format_fields: frozenset[str]) -> tuple[
 
 
 def _fails(check: Check, values: np.ndarray) -> np.ndarray:
-    """Where integer ``values`` (-1 = missing, which passes) fail ``check``; no float copy of the array."""
-    present = values >= 0
-    if check.comparator == "between":
-        lo, hi = check.threshold  # type: ignore[misc]
-        return present & ((values < lo) | (values > hi))
-    t = float(check.threshold)  # type: ignore[arg-type]
-    ok = {
-        "<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
-        "==": np.equal, "!=": np.not_equal,
-    }[check.comparator](values, t)
-    return present & ~ok
+    """Where integer ``values`` (-1 = missing, which passes) fail ``check``."""
+    return (values >= 0) & ~check.passes(values)
 
 
 def apply_mask(batch: RecordBatch, mask: GenotypeMask, stats: Counter[str]) -> None:

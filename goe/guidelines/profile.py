@@ -55,8 +55,13 @@ class Check:
     scope: str = "cohort"
 
     def passes(self, values: np.ndarray) -> np.ndarray:
-        """Vectorised: where ``values`` meet the check (NaN means "not assessed": passes)."""
-        v = np.asarray(values, dtype=np.float64)
+        """Vectorised: where ``values`` meet the check (NaN means "not assessed": passes).
+
+        Integer arrays are compared as they are (no float copy); they hold no NaN.
+        """
+        v = np.asarray(values)
+        if v.dtype.kind not in "iuf":
+            v = v.astype(np.float64)
         with np.errstate(invalid="ignore"):
             if self.comparator == "between":
                 lo, hi = self.threshold  # type: ignore[misc]
@@ -68,7 +73,7 @@ class Check:
                 ok = {
                     "<": v < t, "<=": v <= t, ">": v > t, ">=": v >= t, "==": v == t, "!=": v != t,
                 }[self.comparator]
-        return ok | np.isnan(v)
+        return ok | np.isnan(v) if v.dtype.kind == "f" else ok
 
     def describe_threshold(self) -> str:
         """Human form, e.g. ``>= 20`` or ``between 0.2 and 0.8``."""

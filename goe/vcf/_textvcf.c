@@ -43,73 +43,9 @@ typedef struct {
 } ctx_t;
 
 
-/* An integer subfield as htslib/cyvcf2 give it: "." (or empty) -> -1, else
- * truncated toward zero; -1 also for htslib's missing/end sentinels. */
-static int parse_int_field(const char *s, const char *e, int32_t *out) {
-    if (s == e || (e - s == 1 && *s == '.')) { *out = -1; return 0; }
-    const char *q = s;
-    int neg = 0;
-    if (*q == '-' || *q == '+') { neg = *q == '-'; q++; }
-    if (q == e || *q < '0' || *q > '9') return -1;
-    int64_t v = 0;
-    while (q < e && *q >= '0' && *q <= '9') {
-        v = v * 10 + (*q - '0');
-        if (v > 2147483647LL) return -1;
-        q++;
-    }
-    if (q < e && *q == '.') {  /* a Float-typed field: cyvcf2's astype(int32) truncates */
-        q++;
-        while (q < e && *q >= '0' && *q <= '9') q++;
-    }
-    if (q != e) return -1;
-    *out = (int32_t)(neg ? -v : v);
-    if (*out == INT32_MIN || *out == INT32_MIN + 1) *out = -1;
-    return 0;
-}
-
-/* The i-th comma-separated value of an AD field; -1 when missing or absent. */
-static int32_t ad_value(const char *s, Py_ssize_t n, Py_ssize_t i) {
-    const char *e = s + n, *q = s;
-    for (Py_ssize_t k = 0; k < i; k++) {
-        const char *c = memchr(q, ',', (size_t)(e - q));
-        if (!c) return -1;
-        q = c + 1;
-    }
-    const char *c = memchr(q, ',', (size_t)(e - q));
-    int32_t v;
-    if (parse_int_field(q, c ? c : e, &v) < 0) return -1;
-    return v < 0 ? -1 : v;
-}
-
-static Py_ssize_t count_values(const char *s, Py_ssize_t n) {
-    Py_ssize_t k = 1;
-    for (Py_ssize_t i = 0; i < n; i++) k += s[i] == ',';
-    return k;
-}
-
-/* GT -> first two alleles (-1 missing, -2 absent); returns the allele count or -1. */
-static int parse_gt(const char *s, const char *e, int16_t *a) {
-    int na = 0;
-    a[0] = -1; a[1] = -2;
-    const char *q = s;
-    if (q == e) return 1;  /* empty GT: htslib stores one missing allele */
-    for (;;) {
-        int v;
-        if (q < e && *q == '.') { v = -1; q++; }
-        else if (q < e && *q >= '0' && *q <= '9') {
-            v = 0;
-            while (q < e && *q >= '0' && *q <= '9') { v = v * 10 + (*q - '0'); if (v > 32000) return -1; q++; }
-        } else return -1;
-        if (na < 2) a[na] = (int16_t)v;
-        na++;
-        if (q < e && (*q == '/' || *q == '|')) { q++; continue; }
-        break;
-    }
-    return q == e ? na : -1;
-}
-
 /* Sequential scanners: parse a subfield where it lies and return the pointer to its end
- * (':' '\t' ',' or e), or NULL when it is malformed. Same values as the field parsers above. */
+ * (':' '\t' ',' or e), or NULL when it is malformed. An integer subfield as htslib/cyvcf2
+ * give it: "." (or empty) -> -1, else truncated toward zero; -1 also for htslib's end sentinel. */
 static inline int is_sep(char c) { return c == ':' || c == '\t' || c == ','; }
 
 static inline const char *scan_int(const char *x, const char *e, int32_t *out) {
@@ -132,6 +68,31 @@ static inline const char *scan_int(const char *x, const char *e, int32_t *out) {
     int32_t r = (int32_t)(neg ? -v : v);
     *out = r == INT32_MIN + 1 ? -1 : r;
     return x;
+}
+
+/* A whole integer field [s, e), as scan_int reads one. */
+static int parse_int_field(const char *s, const char *e, int32_t *out) {
+    return scan_int(s, e, out) == e ? 0 : -1;
+}
+
+/* The i-th comma-separated value of an AD field; -1 when missing or absent. */
+static int32_t ad_value(const char *s, Py_ssize_t n, Py_ssize_t i) {
+    const char *e = s + n, *q = s;
+    for (Py_ssize_t k = 0; k < i; k++) {
+        const char *c = memchr(q, ',', (size_t)(e - q));
+        if (!c) return -1;
+        q = c + 1;
+    }
+    const char *c = memchr(q, ',', (size_t)(e - q));
+    int32_t v;
+    if (parse_int_field(q, c ? c : e, &v) < 0) return -1;
+    return v < 0 ? -1 : v;
+}
+
+static Py_ssize_t count_values(const char *s, Py_ssize_t n) {
+    Py_ssize_t k = 1;
+    for (Py_ssize_t i = 0; i < n; i++) k += s[i] == ',';
+    return k;
 }
 
 static inline int is_digit(char ch) { return ch >= '0' && ch <= '9'; }
@@ -211,7 +172,7 @@ static double parse_info_value(const char *s, const char *e, int is_float) {
 }
 
 static void parse_info(ctx_t *c, const char *s, const char *e, Py_ssize_t r) {
-    for (int k = 0; k < c->n_info; k++) c->info[k * c->cap + r] = NAN;
+    for (int k = 0; k < c->n_info; k++) c->info[r * c->n_info + k] = NAN;
     if (e - s == 1 && *s == '.') return;
     const char *q = s;
     while (q < e) {
@@ -221,7 +182,7 @@ static void parse_info(ctx_t *c, const char *s, const char *e, Py_ssize_t r) {
         Py_ssize_t klen = (eq ? eq : end) - q;
         for (int k = 0; k < c->n_info; k++) {
             if (klen == c->info_len[k] && memcmp(q, c->info_key[k], (size_t)klen) == 0) {
-                if (eq) c->info[k * c->cap + r] = parse_info_value(eq + 1, end, c->info_float[k]);
+                if (eq) c->info[r * c->n_info + k] = parse_info_value(eq + 1, end, c->info_float[k]);
                 break;
             }
         }

@@ -1,7 +1,7 @@
 """The fast reader: bgzipped VCF text decoded by goe's C decoder into :class:`RecordBatch` arrays.
 
 cyvcf2 decodes one record at a time into Python objects; this reader inflates
-whole BGZF blocks (zlib) and hands megabytes of text to ``goe.vcf._textvcf``,
+whole BGZF blocks (ISA-L, else zlib) and hands megabytes of text to ``goe.vcf._textvcf``,
 which fills the batch arrays directly. It starts at the index's virtual offset
 for the region (planned with the partitions). It gives exactly the batches of
 the cyvcf2 reader (tests compare both on every test VCF); anything it does not
@@ -12,7 +12,6 @@ htslib's words. BCF input always takes the cyvcf2 reader.
 
 from __future__ import annotations
 
-import math
 import os
 import struct
 import zlib
@@ -123,7 +122,7 @@ def iter_batches_fast(
         try:
             got, offset, status, ids, refs, alts, filters = _textvcf.parse(
                 text, offset, final, first, contig, region.start, end, col_map, n, batch_size - filled,
-                *_views(arrays, filled, batch_size), keys, floats, _info_view(arrays, filled),
+                *_views(arrays, filled, batch_size), keys, floats, arrays["info"][filled:] if keys else None,
             )
         except ValueError as exc:
             raise FastPathError(str(exc)) from None
@@ -162,7 +161,7 @@ def _alloc(cap: int, n: int, n_info: int, want: frozenset[str]) -> dict:
         "dp": np.empty((cap, n), dtype=np.int32) if "DP" in want else None,
         "ad": np.empty((cap, n, 2), dtype=np.int32) if "AD" in want else None,
         "ad_ref": np.empty((cap, n), dtype=np.int32) if "AD_REF" in want else None,
-        "info": np.full((n_info, cap), math.nan) if n_info else None,
+        "info": np.empty((cap, n_info), dtype=np.float64),  # record-major: the decoder writes all keys
     }
 
 
@@ -172,24 +171,7 @@ def _views(arrays: dict, start: int, cap: int) -> list[object]:
     return [None if arrays[k] is None else arrays[k][start:cap] for k in keys]
 
 
-def _info_view(arrays: dict, start: int) -> object:
-    info = arrays["info"]
-    if info is None:
-        return None
-    # The decoder writes key k of record r at k * cap + r: give it a fresh (K, cap - start) block.
-    block = np.full((info.shape[0], info.shape[1] - start), math.nan)
-    arrays.setdefault("_info_blocks", []).append((start, block))
-    return block
-
-
 def _batch(arrays: dict, fields: dict, size: int) -> dict:
-    info = arrays["info"]
-    if info is not None:
-        for start, block in arrays.pop("_info_blocks", []):
-            width = min(block.shape[1], size - start)
-            if width > 0:
-                info[:, start : start + width] = block[:, :width]
-    out = {k: (None if v is None else v[:size]) for k, v in arrays.items() if k not in ("info", "_info_blocks")}
-    out["info"] = None if info is None else info[:, :size]
+    out = {k: (None if v is None else v[:size]) for k, v in arrays.items()}
     out.update(fields)
     return out

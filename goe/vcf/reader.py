@@ -222,7 +222,7 @@ def iter_batches(
                 info = fields.pop("info")
                 yield RecordBatch(
                     region.contig, fields["pos"], fields["ids"], fields["refs"], fields["alts"], fields["qual"],
-                    fields["filters"], {k: info[i] for i, k in enumerate(info_keys)}, fields["gt"],
+                    fields["filters"], {k: info[:, i] for i, k in enumerate(info_keys)}, fields["gt"],
                     fields["gq"], fields["dp"], fields["ad"], fields["ad_ref"],
                 )
                 done += n
