@@ -96,10 +96,13 @@ def test_resumes_after_a_failed_step(tmp_path: Path) -> None:
     [
         ("[run]\nassembly = 'GRCh37'\n", "{cfg}: [run] needs 'out', the folder for every step's results"),
         ("[run]\nout = 'x'\nspeed = 1\n[merge]\n",
-         "{cfg}: unknown key 'speed' in [run]; known keys: assembly, guidelines, out, scheduler, workers"),
+         "{cfg}: unknown key 'speed' in [run]; known keys: assembly, guidelines, out, partition_size, scheduler, "
+         "workers"),
         ("[run]\nout = 'x'\n", "{cfg}: nothing to run; add [[cohort]] tables and/or a [merge] table"),
         ("[run]\nout = 'x'\n[[cohort]]\nname = 'FI'\nvcf = 'a.vcf.gz'\n", "{cfg}: [[cohort]] 1 needs 'samples'"),
         ("[run]\nout = 'x'\n[cohorts]\n", "{cfg}: unknown table [cohorts]; use [run], [[cohort]] and [merge]"),
+        ("[run]\nout = 'x'\npartition_size = '16 parsecs'\n[merge]\n",
+         "{cfg}: [run] partition_size = 16 parsecs: not a size; write it like 512K, 16M or 1G"),
         ("[run\n", None),
     ],
 )
@@ -114,3 +117,60 @@ def test_config_errors_are_one_line(tmp_path: Path, text: str, message: str | No
         assert result.stderr == f"error: {message.format(cfg=cfg)}\n"
     else:
         assert "not valid TOML" in result.stderr
+
+
+class _InterruptAfter:
+    """A progress display whose user presses Ctrl-C once ``folder`` holds ``n`` finished partitions."""
+
+    def __init__(self, folder: Path, n: int) -> None:
+        self.folder, self.n = folder, n
+
+    def start(self, description: str, total: int | None, unit: str) -> None:
+        return None
+
+    def advance(self, amount: int) -> None:
+        if len(list(self.folder.glob("done*.pickle"))) >= self.n:
+            raise KeyboardInterrupt
+
+    def finish(self) -> None:
+        return None
+
+
+def test_interrupted_step_resumes_from_its_finished_partitions(tmp_path: Path) -> None:
+    from goe.pipeline.config import load_config
+    from goe.pipeline.run import run_chain
+
+    cfg = _setup(tmp_path)
+    cfg.write_text(cfg.read_text().replace("workers = 1", "workers = 1\npartition_size = '16K'"), encoding="utf-8")
+    parts = tmp_path / "out/.goe-run/parts/GB_freq"
+    with pytest.raises(KeyboardInterrupt):
+        run_chain(load_config(cfg), _InterruptAfter(parts, 2))  # type: ignore[arg-type]
+    assert sorted(p.name for p in parts.glob("done*")) == ["done000000.pickle", "done000001.pickle"]
+    assert not (tmp_path / "out/GB/freq").exists()  # no partial package
+    assert [p.name for p in (tmp_path / "out/GB").iterdir()] == ["qc"]
+    steps = _steps(cfg)
+    assert steps == {"FI qc": "unchanged", "FI freq": "unchanged", "GB qc": "unchanged",
+                     "GB freq": "resumed (2 of 4 partitions kept)", "merge europe": "done"}
+    assert not parts.exists()  # kept partitions are removed once the package is published
+    # The resumed package is the same, byte for byte, as one made in a single go.
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    shutil.copytree(tmp_path / "cohort", fresh / "cohort")
+    shutil.copy(cfg, fresh / "run.toml")
+    assert set(_steps(fresh / "run.toml").values()) == {"done"}
+    for name in ("sites.vcf.gz", "sites.vcf.gz.tbi", "frequencies.parquet"):
+        assert (tmp_path / "out/GB/freq" / name).read_bytes() == (fresh / "out/GB/freq" / name).read_bytes(), name
+
+
+def test_partitions_of_another_fingerprint_are_discarded(tmp_path: Path) -> None:
+    from goe.engine.resume import Resume
+
+    old = Resume(tmp_path / "parts", "a" * 64)
+    old.open()
+    old.save(0, ("20", 1, None), "result", 7)
+    assert old.load(0, ("20", 1, None)) == ("result", 7)
+    assert old.load(0, ("20", 2, None)) is None  # another region under the same number
+    new = Resume(tmp_path / "parts", "b" * 64)
+    new.open()
+    assert new.load(0, ("20", 1, None)) is None
+    assert [p.name for p in (tmp_path / "parts").iterdir()] == ["fingerprint.txt"]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from goe.errors import UsageError
+from goe.vcf.partition import parse_size
+
+__all__ = ["parse_size"]
 
 # Options that several commands share, declared once.
 Cohort = Annotated[Path, typer.Argument(help="Joint-called cohort VCF.gz (tabix/CSI index) or BCF (CSI index).")]
@@ -27,13 +28,3 @@ Scheduler = Annotated[
     typer.Option("--scheduler", envvar="GOE_DASK_SCHEDULER",
                  help="Run the partitions on this Dask scheduler (tcp://HOST:PORT) instead of local workers."),
 ]
-
-_SIZE = re.compile(r"^(\d+)([KMG]?)B?$", re.IGNORECASE)
-
-
-def parse_size(text: str) -> int:
-    """``16M`` -> bytes."""
-    m = _SIZE.match(text.strip())
-    if not m:
-        raise UsageError(f"--partition-size {text}: not a size", hint="write it like 512K, 16M or 1G")
-    return int(m.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[m.group(2).upper()]

@@ -27,7 +27,7 @@ def run(
 ) -> None:
     """Chain goe qc -> goe freq (on the QC pass list) for each cohort, then goe merge, from one config.
 
-    Steps whose inputs and parameters are unchanged since they last finished are skipped, so an interrupted run resumes where it stopped. See examples/run.toml.
+    Steps whose inputs and parameters are unchanged since they last finished are skipped, and a step that was interrupted keeps its finished partitions, so an interrupted run resumes where it stopped. See examples/run.toml.
     """  # noqa: E501
     cfg = load_config(config)
     with RichProgress(enabled=not quiet and not as_json and not dry_run) as progress:
@@ -40,7 +40,8 @@ def run(
     for col in ("step", "status", "output"):
         table.add_column(col)
     for r in rows:
-        style = {"done": "green", "unchanged": "dim", "to run": "yellow"}.get(r["status"], "")
+        styles = {"done": "green", "resumed": "green", "unchanged": "dim", "to": "yellow"}
+        style = styles.get(r["status"].split()[0], "")
         table.add_row(r["step"], f"[{style}]{r['status']}[/]" if style else r["status"], r["output"])
     stdout.print(table)
     merged = [s.result for s in result.steps if isinstance(s.result, MergeResult)]

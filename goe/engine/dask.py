@@ -86,8 +86,12 @@ def run_tasks_dask(
     progress: Progress,
     read: Sequence[Path] = (),
     write: Sequence[Path] = (),
+    on_result: Callable[[int, R, int], None] | None = None,
 ) -> list[R]:
-    """Run ``fn(task, report)`` for every task on the cluster; results in task order."""
+    """Run ``fn(task, report)`` for every task on the cluster; results in task order.
+
+    ``on_result(i, result, units)`` is called as each task's result arrives.
+    """
     client = _client(address)  # first: it gives the one-line install hint when Dask is missing
     from distributed import as_completed
 
@@ -102,8 +106,11 @@ def run_tasks_dask(
         results: list[Any] = [None] * len(tasks)
         for fut in as_completed(futures, loop=client.loop):
             result, done = fut.result()
-            results[index[fut.key]] = result
+            i = index[fut.key]
+            results[i] = result
             progress.advance(done)
+            if on_result is not None:
+                on_result(i, result, done)
         return results
     finally:
         client.close()

@@ -35,8 +35,14 @@ def _init_worker(q: Any) -> None:
     _queue = q
 
 
-def _call(fn: Callable[..., R], task: Any) -> R:
-    return fn(task, _queue.put)
+def _call(fn: Callable[..., R], task: Any) -> tuple[R, int]:
+    units = [0]
+
+    def report(n: int) -> None:
+        units[0] += n
+        _queue.put(n)
+
+    return fn(task, report), units[0]
 
 
 def run_tasks(
@@ -44,13 +50,27 @@ def run_tasks(
     tasks: Sequence[T],
     workers: int,
     progress: Progress = NO_PROGRESS,
+    on_result: Callable[[int, R, int], None] | None = None,
 ) -> list[R]:
     """Run ``fn(task, report)`` for every task; return results in task order.
 
-    With one worker (or one task) everything runs in this process.
+    ``on_result(i, result, units)`` is called as each task finishes (``units``: the
+    total it reported). With one worker (or one task) everything runs in this process.
     """
     if workers <= 1 or len(tasks) <= 1:
-        return [fn(t, progress.advance) for t in tasks]
+        out = []
+        units = [0]
+
+        def report(n: int) -> None:
+            units[0] += n
+            progress.advance(n)
+
+        for i, t in enumerate(tasks):
+            units[0] = 0
+            out.append(fn(t, report))
+            if on_result is not None:
+                on_result(i, out[-1], units[0])
+        return out
     ctx = mp.get_context("spawn")  # fork is unsafe once polars/htslib threads exist
     # Each worker is one process; keep libraries from starting a thread per core in each.
     saved = {k: os.environ.get(k) for k in ("POLARS_MAX_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
@@ -61,7 +81,7 @@ def run_tasks(
         with ProcessPoolExecutor(
             min(workers, len(tasks)), mp_context=ctx, initializer=_init_worker, initargs=(q,)
         ) as pool:
-            futures: dict[Future[R], int] = {pool.submit(_call, fn, t): i for i, t in enumerate(tasks)}
+            futures: dict[Future[tuple[R, int]], int] = {pool.submit(_call, fn, t): i for i, t in enumerate(tasks)}
             results: list[R | None] = [None] * len(tasks)
             pending = set(futures)
             try:
@@ -69,7 +89,11 @@ def run_tasks(
                     done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                     _drain(q, progress)
                     for f in done:
-                        results[futures[f]] = f.result()
+                        i = futures[f]
+                        result, n_units = f.result()
+                        results[i] = result
+                        if on_result is not None:
+                            on_result(i, result, n_units)
             except BaseException:
                 for f in pending:
                     f.cancel()

@@ -12,6 +12,7 @@ from goe import __version__
 from goe.cohort.groups import GroupSet, build_groups
 from goe.cohort.match import match_samples
 from goe.cohort.sheet import Sample, read_keep_list, read_sample_sheet
+from goe.engine.resume import Resume
 from goe.engine.run import Engine, run_partitions
 from goe.errors import UsageError
 from goe.freq.filters import filters_from_profile
@@ -59,6 +60,8 @@ class FreqResult:
     out: Path
     manifest: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    partitions: int = 0
+    partitions_reused: int = 0  # finished by an earlier, interrupted run (``resume``)
 
 
 def _warn(warnings: list[str], message: str) -> None:
@@ -88,8 +91,13 @@ def _country(samples: list[Sample], given: str | None) -> str | None:
     return given
 
 
-def compute_frequencies(opts: FreqOptions, progress: Progress = NO_PROGRESS) -> FreqResult:
-    """Compute the frequency package of a cohort VCF/BCF into ``opts.out``."""
+def compute_frequencies(
+    opts: FreqOptions, progress: Progress = NO_PROGRESS, resume: Resume | None = None
+) -> FreqResult:
+    """Compute the frequency package of a cohort VCF/BCF into ``opts.out``.
+
+    With ``resume``, partitions finished by an earlier run with the same fingerprint are kept.
+    """
     warnings: list[str] = []
     if opts.min_allele_count < 0:
         raise UsageError("--min-allele-count must be 0 (off) or more")
@@ -124,15 +132,16 @@ def compute_frequencies(opts: FreqOptions, progress: Progress = NO_PROGRESS) -> 
         _warn(warnings, "variant filters: " + _not_applied(fskipped, info.path.name, "INFO"))
 
     with Staging(opts.out, opts.force) as staging:
+        part_dir = resume.open() if resume is not None else staging.parts
         jobs = [
             FreqJob(info.path.resolve(), r, tuple(s.vcf_sample_id for s in samples), groups, assembly, mask, vfilters,
-                    opts.min_allele_count, staging.parts)
+                    opts.min_allele_count, part_dir)
             for r in plan.regions
         ]
         progress.start("goe freq", plan.n_records, "records")
         parts: list[PartResult] = run_partitions(
             Engine(opts.workers, opts.scheduler), run_freq_part, jobs, progress,
-            read=[info.path, info.index], write=[staging.parts],
+            read=[info.path, info.index], write=[part_dir], resume=resume, key=lambda j: j.region,
         )
         progress.finish()
         for p in parts:
@@ -149,4 +158,6 @@ def compute_frequencies(opts: FreqOptions, progress: Progress = NO_PROGRESS) -> 
         )
         manifest = finalise_package(staging.path, parts, spec, progress)
         staging.publish()
-    return FreqResult(opts.out, manifest, warnings)
+    if resume is not None:
+        resume.clear()
+    return FreqResult(opts.out, manifest, warnings, len(jobs), resume.reused if resume else 0)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from goe import __version__
+from goe.engine.resume import Resume
 from goe.engine.run import Engine, run_partitions
 from goe.errors import UsageError
 from goe.genome.assemblies import PRIMARY, Assembly, get_assembly
@@ -49,6 +50,8 @@ class MergeResult:
 
     out: Path
     manifest: dict[str, Any]
+    partitions: int = 0
+    partitions_reused: int = 0  # finished by an earlier, interrupted run (``resume``)
 
 
 def _labels(inputs: list[MergeInput]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -96,8 +99,13 @@ def _plan(inputs: list[MergeInput], assembly: Assembly) -> list[tuple[str, int, 
     return regions
 
 
-def merge_packages(opts: MergeOptions, progress: Progress = NO_PROGRESS) -> MergeResult:
-    """Merge national packages (or GDI-grammar sites VCFs) into one package in ``opts.out``."""
+def merge_packages(
+    opts: MergeOptions, progress: Progress = NO_PROGRESS, resume: Resume | None = None
+) -> MergeResult:
+    """Merge national packages (or GDI-grammar sites VCFs) into one package in ``opts.out``.
+
+    With ``resume``, partitions finished by an earlier run with the same fingerprint are kept.
+    """
     if not opts.inputs:
         raise UsageError("goe merge needs at least one input package")
     inputs = [load_input(spec) for spec in opts.inputs]
@@ -118,15 +126,17 @@ def merge_packages(opts: MergeOptions, progress: Progress = NO_PROGRESS) -> Merg
     countries, labels = _labels(inputs)
     regions = _plan(inputs, assembly)
     with Staging(opts.out, opts.force) as staging:
+        part_dir = resume.open() if resume is not None else staging.parts
         jobs = [
             MergeJob(tuple(inputs), canon, _out_name(assembly, canon), start, end, k, assembly, countries, labels,
-                     opts.reference.resolve() if opts.reference else None, opts.params, staging.parts)
+                     opts.reference.resolve() if opts.reference else None, opts.params, part_dir)
             for k, (canon, start, end) in enumerate(regions)
         ]
         progress.start("goe merge", None, "alleles")
         parts: list[MergePart] = run_partitions(
             Engine(opts.workers, opts.scheduler), run_merge_part, jobs, progress,
-            read=[i.sites for i in inputs] + ([opts.reference] if opts.reference else []), write=[staging.parts],
+            read=[i.sites for i in inputs] + ([opts.reference] if opts.reference else []), write=[part_dir],
+            resume=resume, key=lambda j: (j.contig, j.start, j.end),
         )
         progress.finish()
         stats: Counter[str] = Counter()
@@ -134,7 +144,9 @@ def merge_packages(opts: MergeOptions, progress: Progress = NO_PROGRESS) -> Merg
             stats.update(p.stats)
         manifest = _finalise(staging.path, parts, inputs, assembly, countries, labels, opts, dict(stats))
         staging.publish()
-    return MergeResult(opts.out, manifest)
+    if resume is not None:
+        resume.clear()
+    return MergeResult(opts.out, manifest, len(jobs), resume.reused if resume else 0)
 
 
 def _header(inputs: list[MergeInput], assembly: Assembly, countries: tuple[str, ...], labels: tuple[str, ...],

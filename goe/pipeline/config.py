@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from goe.errors import InputError
+from goe.errors import InputError, UsageError
+from goe.vcf.partition import DEFAULT_PARTITION_BYTES, parse_size
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -60,12 +61,13 @@ class RunConfig:
     guidelines: str | None = None
     workers: int | None = None
     scheduler: str | None = None
+    partition_bytes: int = DEFAULT_PARTITION_BYTES
     cohorts: tuple[CohortConfig, ...] = ()
     merge: MergeConfig | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-_RUN = {"out", "assembly", "guidelines", "workers", "scheduler"}
+_RUN = {"out", "assembly", "guidelines", "workers", "scheduler", "partition_size"}
 _COHORT = {"name", "vcf", "samples", "country", "metrics", "callable", "keep", "qc", "min_allele_count", "mask"}
 _MERGE = {"name", "packages", "reference", "min_allele_count", "allow_mixed_guidelines"}
 
@@ -122,5 +124,11 @@ def load_config(path: Path) -> RunConfig:
                             bool(m.get("allow_mixed_guidelines", False)))
     if not cohorts and merge is None:
         raise ConfigError(f"{path}: nothing to run", hint="add [[cohort]] tables and/or a [merge] table")
+    part_bytes = DEFAULT_PARTITION_BYTES
+    if "partition_size" in run:
+        try:
+            part_bytes = parse_size(str(run["partition_size"]), "partition_size =")
+        except UsageError as exc:
+            raise ConfigError(f"{path}: [run] {exc.message}", hint=exc.hint) from None
     return RunConfig(path, p(run["out"]), run.get("assembly", "GRCh38"), run.get("guidelines"),
-                     run.get("workers"), run.get("scheduler"), tuple(cohorts), merge)
+                     run.get("workers"), run.get("scheduler"), part_bytes, tuple(cohorts), merge)

@@ -3,7 +3,8 @@
 A step is skipped when its inputs and parameters are unchanged since it last
 finished (a fingerprint over parameters and input checksums, kept in
 ``OUT/.goe-run/``); an interrupted run therefore resumes at the first step
-that did not finish.
+that did not finish, and within that step keeps the partitions that finished
+(``OUT/.goe-run/parts/STEP/``, valid for the same fingerprint only).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from goe import __version__
+from goe.engine.resume import Resume
 from goe.freq.run import FreqOptions, compute_frequencies
 from goe.merge.run import MergeOptions, merge_packages
 from goe.merge.worker import MergeParams
@@ -48,12 +51,13 @@ class Step:
     out: Path
     params: dict[str, Any]
     inputs: list[Path]
-    action: Callable[[Progress], Any]
+    action: Callable[[Progress, Resume], Any]
     status: str = "to run"
     result: Any = None
 
     def fingerprint(self) -> str:
-        body = {"kind": self.kind, "params": self.params, "inputs": {str(p): file_digest(p) for p in self.inputs}}
+        body = {"kind": self.kind, "params": self.params, "goe": __version__,
+                "inputs": {str(p): file_digest(p) for p in self.inputs}}
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -67,6 +71,10 @@ class RunResult:
 
 def _stamp(config: RunConfig, step: Step) -> Path:
     return config.out / STATE / f"{step.name.replace(' ', '_')}.json"
+
+
+def _resume(config: RunConfig, step: Step) -> Resume:
+    return Resume(config.out / STATE / "parts" / step.name.replace(" ", "_"), step.fingerprint())
 
 
 def _intersect(passed: Path, keep: Path, target: Path) -> None:
@@ -85,9 +93,11 @@ def plan(config: RunConfig) -> list[Step]:
         qc_out = config.out / c.name / "qc" if c.qc else None
         if qc_out is not None:
             q = QcOptions(c.vcf, c.samples, qc_out, c.metrics, config.assembly, config.guidelines,
-                          workers=config.workers, force=True, scheduler=config.scheduler)
+                          workers=config.workers, force=True, scheduler=config.scheduler,
+                          partition_bytes=config.partition_bytes)
             steps.append(Step(f"{c.name} qc", "qc", qc_out,
-                              {"assembly": config.assembly, "guidelines": config.guidelines},
+                              {"assembly": config.assembly, "guidelines": config.guidelines,
+                               "partition_bytes": config.partition_bytes},
                               [c.vcf, c.samples, *c.metrics], partial(run_qc, q)))
         passed = qc_out / "pass_samples.txt" if qc_out is not None else None
         keep = config.out / STATE / f"{c.name}.keep.txt" if passed and c.keep else (passed or c.keep)
@@ -95,18 +105,19 @@ def plan(config: RunConfig) -> list[Step]:
         f = FreqOptions(c.vcf, c.samples, freq_out, keep=keep, assembly=config.assembly, guidelines=config.guidelines,
                         mask=c.mask, min_allele_count=c.min_allele_count, country=c.country, workers=config.workers,
                         force=True, command_line=f"goe run {config.path.name} (cohort {c.name})",
-                        callable=c.callable, scheduler=config.scheduler)
+                        callable=c.callable, scheduler=config.scheduler, partition_bytes=config.partition_bytes)
 
-        def freq_action(pr: Progress, f: FreqOptions = f, passed: Path | None = passed, own: Path | None = c.keep,
-                        ) -> Any:
+        def freq_action(pr: Progress, resume: Resume, f: FreqOptions = f, passed: Path | None = passed,
+                        own: Path | None = c.keep) -> Any:
             if passed is not None and own is not None and f.keep is not None:
                 _intersect(passed, own, f.keep)
-            return compute_frequencies(f, pr)
+            return compute_frequencies(f, pr, resume)
 
         inputs = [x for x in (c.vcf, c.samples, c.callable, passed, c.keep) if x is not None]
         steps.append(Step(f"{c.name} freq", "freq", freq_out,
                           {"assembly": config.assembly, "guidelines": config.guidelines, "mask": c.mask,
-                           "min_allele_count": c.min_allele_count, "country": c.country},
+                           "min_allele_count": c.min_allele_count, "country": c.country,
+                           "partition_bytes": config.partition_bytes},
                           inputs, freq_action))
         packages.append(freq_out)
     if config.merge is not None:
@@ -138,8 +149,9 @@ def run_chain(config: RunConfig, progress: Progress = NO_PROGRESS, dry_run: bool
         if dry_run:
             step.status = "to run"
             continue
-        step.result = step.action(progress)
-        step.status = "done"
+        step.result = step.action(progress, _resume(config, step))
+        reused = getattr(step.result, "partitions_reused", 0)
+        step.status = f"resumed ({reused} of {step.result.partitions} partitions kept)" if reused else "done"
         stamp.parent.mkdir(parents=True, exist_ok=True)
         stamp.write_text(json.dumps({"step": step.name, "fingerprint": step.fingerprint()}) + "\n", encoding="utf-8")
     return result

@@ -14,6 +14,7 @@ import polars as pl
 from goe import __version__
 from goe.cohort.match import match_samples
 from goe.cohort.sheet import read_sample_sheet
+from goe.engine.resume import Resume
 from goe.engine.run import Engine, run_partitions
 from goe.genome.assemblies import canonical_contig, check_contig_lengths, get_assembly
 from goe.guidelines.profile import load_profile
@@ -70,6 +71,8 @@ class QcResult:
     samples: pl.DataFrame
     relatedness: pl.DataFrame
     warnings: list[str] = field(default_factory=list)
+    partitions: int = 0
+    partitions_reused: int = 0  # finished by an earlier, interrupted run (``resume``)
 
     @property
     def n_failed(self) -> int:
@@ -89,8 +92,11 @@ def kinship_window(spans: dict[str, int], n_records: int | None) -> int:
     return int(min(1 << int(math.floor(math.log2(raw))), GRID))
 
 
-def run_qc(opts: QcOptions, progress: Progress = NO_PROGRESS) -> QcResult:
-    """Check every sample of the cohort against the guideline profile; write the QC outputs."""
+def run_qc(opts: QcOptions, progress: Progress = NO_PROGRESS, resume: Resume | None = None) -> QcResult:
+    """Check every sample of the cohort against the guideline profile; write the QC outputs.
+
+    With ``resume``, partitions finished by an earlier run with the same fingerprint are kept.
+    """
     warnings: list[str] = []
     profile = load_profile(opts.guidelines)
     assembly = get_assembly(opts.assembly)
@@ -127,9 +133,12 @@ def run_qc(opts: QcOptions, progress: Progress = NO_PROGRESS) -> QcResult:
     vcf_ids = tuple(s.vcf_sample_id for s in samples)
     jobs = [QcJob(info.path.resolve(), r, vcf_ids, assembly, fields, window) for r in plan.regions]
     with Staging(opts.out, opts.force, marker="summary.json") as staging:
+        if resume is not None:
+            resume.open()
         progress.start("goe qc", plan.n_records, "records")
         parts: list[QcPart] = run_partitions(
             Engine(opts.workers, opts.scheduler), run_qc_part, jobs, progress, read=[info.path, info.index],
+            resume=resume, key=lambda j: j.region,
         )
         progress.finish()
         stats = SampleStats(len(samples))
@@ -186,4 +195,7 @@ def run_qc(opts: QcOptions, progress: Progress = NO_PROGRESS) -> QcResult:
         }
         result_tables = write_outputs(staging.path, tables, summary, [c for c in checks])
         staging.publish()
-    return QcResult(opts.out, result_tables.summary, result_tables.samples, result_tables.relatedness, warnings)
+    if resume is not None:
+        resume.clear()
+    return QcResult(opts.out, result_tables.summary, result_tables.samples, result_tables.relatedness, warnings,
+                    len(jobs), resume.reused if resume else 0)

@@ -7,8 +7,10 @@ alone, never on where the cuts fall or how many workers ran.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from goe.errors import UsageError
 from goe.vcf.index import VcfIndex
 
 GRID = 1 << 20  # 1 Mbp
@@ -88,3 +90,14 @@ def _cuts(
             piece_start_cell, piece_start_off = cell, off
     pieces.append((piece_start_cell * GRID + 1, None, end_off - piece_start_off))
     return pieces
+
+
+_SIZE = re.compile(r"^(\d+)([KMG]?)B?$", re.IGNORECASE)
+
+
+def parse_size(text: str, what: str = "--partition-size") -> int:
+    """``16M`` -> bytes."""
+    m = _SIZE.match(text.strip())
+    if not m:
+        raise UsageError(f"{what} {text}: not a size", hint="write it like 512K, 16M or 1G")
+    return int(m.group(1)) * {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[m.group(2).upper()]
