@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,8 +24,10 @@ from typer.testing import CliRunner
 from goe.cli.main import app
 from goe.freq import counting, output
 from goe.freq.counting import AlleleCounts, count_alleles
+from goe.freq.genotypes import GenotypeMask, apply_mask
 from goe.freq.hwe import hwe_exact, hwe_pvalues
 from goe.freq.output import AlleleRows, vcf_lines, vcf_text
+from goe.guidelines.profile import Check
 from goe.vcf import fastread
 from goe.vcf.index import read_index
 from goe.vcf.partition import Region, plan_regions
@@ -177,6 +180,59 @@ def test_decoder_equals_cyvcf2_on_odd_records(odd_vcf: Path, subset: list[str] |
     samples = subset or list(inspect_vcf(odd_vcf).samples)
     want = frozenset({"GQ", "DP", "AD", "AD_REF"})
     assert _compare(odd_vcf, samples, ["DP", "QD", "AF", "FL"], want, 16 << 20) == len(ODD_RECORDS)
+
+
+MASKS = [
+    # the 1+MG draft: GQ >= 20, DP >= 10, AB between 0.2 and 0.8 on heterozygous calls
+    {"gq": (">=", 20), "dp": (">=", 10), "ab": ("between", (0.2, 0.8))},
+    # every other operator, one or two checks at a time
+    {"gq": (">", 30), "ab": ("between", (0.25, 0.75))},
+    {"dp": ("<=", 40)},
+    {"gq": ("!=", 99), "dp": ("<", 35)},
+    {"ab": (">=", 0.3)},
+    {"dp": ("==", 12), "gq": ("<=", 60)},
+]
+
+
+def _mask(spec: dict) -> GenotypeMask:
+    metric = {"gq": "FORMAT/GQ", "dp": "FORMAT/DP", "ab": "FORMAT/AB"}
+    return GenotypeMask(**{k: Check(f"g_{k}", "genotype", metric[k], op, t, "mask", "test")
+                           for k, (op, t) in spec.items()})
+
+
+def _compare_mask(path: Path, mask: GenotypeMask, part_bytes: int) -> int:
+    """Batches masked by the decoder against cyvcf2's arrays masked by apply_mask; return genotypes masked."""
+    samples = list(inspect_vcf(path).samples)
+    all_samples, floats = _header_for_fast(path, ())
+    want = mask.fields()
+    spec = mask.decoder_spec()
+    assert spec is not None
+    total = 0
+    for region in _plan(path, part_bytes):
+        fast = list(fastread.iter_batches_fast(path, region, all_samples, samples, [], floats, frozenset(), 97, spec))
+        slow = list(_iter_htslib(path, region, samples, [], want, 97))
+        assert len(fast) == len(slow)
+        for (f, _), b in zip(fast, slow, strict=True):
+            expected: Counter[str] = Counter()
+            apply_mask(b, mask, expected)
+            assert [f[k] for k in ("gq", "dp", "ad")] == [None, None, None]  # never built
+            got: Counter[str] = Counter()
+            fb = RecordBatch(region.contig, f["pos"], [], [], [], f["qual"], [], {}, f["gt"], None, None, None,
+                             masked=f["masked"])
+            apply_mask(fb, mask, got)
+            assert np.array_equal(f["gt"], b.gt), region
+            assert got == expected, region
+            total += expected["genotypes_masked"]
+    return total
+
+
+@pytest.mark.parametrize("spec", MASKS)
+def test_decoder_mask_equals_apply_mask(spec: dict, cohort: Path, odd_vcf: Path) -> None:
+    mask = _mask(spec)
+    masked = 0
+    for path in (KG / "hail_sample.vcf.gz", KG / "nygc2020_chr22_grch38.vcf.gz", cohort, odd_vcf):
+        masked += _compare_mask(path, mask, 64 << 10)
+    assert masked > 100  # the checks bite
 
 
 def _batches(path: Path, region: Region, samples: list[str]) -> Iterator[RecordBatch]:

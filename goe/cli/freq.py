@@ -25,7 +25,6 @@ from goe.cli.options import (
 from goe.cli.progress import RichProgress
 from goe.cli.render import print_package_location, print_package_summary
 from goe.freq.run import FreqOptions, FreqResult, compute_frequencies
-from goe.vcf.partition import DEFAULT_PARTITION_BYTES
 
 
 def provenance_command(vcf: Path, samples: Path, out: Path, **opts: object) -> str:
@@ -74,7 +73,7 @@ def freq(
     ] = None,
     workers: Workers = None,
     scheduler: Scheduler = None,
-    partition_size: PartitionSize = "16M",
+    partition_size: PartitionSize = None,
     force: Force = False,
     quiet: Quiet = False,
     as_json: Json = False,
@@ -83,7 +82,7 @@ def freq(
 
     Writes sites.vcf.gz (+ .tbi) in the GDI population grammar, frequencies.parquet (one row per allele and population) and manifest.json (counts, parameters, sha256 of every file). No sample ID or genotype is written to the package.
     """  # noqa: E501
-    part_bytes = parse_size(partition_size) if partition_size else DEFAULT_PARTITION_BYTES
+    part_bytes = parse_size(partition_size) if partition_size else None
     opts = FreqOptions(
         vcf=cohort, samples=samples, out=out, keep=keep, assembly=assembly, guidelines=guidelines,
         mask=mask, min_allele_count=min_allele_count, group_by=tuple(group_by or ()), country=country,

@@ -19,7 +19,11 @@ Samples = Annotated[
 Assembly = Annotated[str, typer.Option(help="GRCh38 or GRCh37 (PARs and contig lengths).")]
 Guidelines = Annotated[str, typer.Option(help="Guideline profile name or TOML file (see goe guidelines list).")]
 Workers = Annotated[int | None, typer.Option("--workers", "-j", min=1, help="Worker processes [default: all cores].")]
-PartitionSize = Annotated[str, typer.Option(help="Target compressed bytes per partition (advanced).")]
+PartitionSize = Annotated[
+    str | None,
+    typer.Option(help="Target compressed bytes per partition (advanced) [default: 16M, less for small inputs, "
+                      "so that there are about 32 partitions of at least 1M]."),
+]
 Force = Annotated[bool, typer.Option("--force", help="Replace earlier results in --out.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON instead of tables.")]

@@ -47,7 +47,7 @@ def qc(
     guidelines: Guidelines = "1mg-proof-draft",
     workers: Workers = None,
     scheduler: Scheduler = None,
-    partition_size: PartitionSize = "16M",
+    partition_size: PartitionSize = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit with code 4 when any sample fails.")] = False,
     force: Force = False,
     quiet: Quiet = False,
@@ -59,8 +59,8 @@ def qc(
     """  # noqa: E501
     opts = QcOptions(
         vcf=cohort, samples=samples, out=out, metrics=tuple(metrics or ()), assembly=assembly, guidelines=guidelines,
-        reference=reference, workers=workers, force=force, partition_bytes=parse_size(partition_size),
-        scheduler=scheduler,
+        reference=reference, workers=workers, force=force, scheduler=scheduler,
+        partition_bytes=parse_size(partition_size) if partition_size else None,
     )
     with RichProgress(enabled=not quiet and not as_json) as progress:
         result = run_qc(opts, progress)

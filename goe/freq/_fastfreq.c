@@ -217,43 +217,52 @@ done:
     return ret;
 }
 
-/* count(gt, ploidy, row_rec, row_allele, grp_ptr, grp_idx, G, out)
+/* count(gt, ploidy, row_rec, row_allele, leaf, leaf_ptr, leaf_idx, G, out)
  * gt int16 (B, n, 2) after the ploidy step; ploidy int8 (B, n); row_rec, row_allele int64 (R), row_rec
- * non-decreasing; samples' groups as CSR (int32 ptr (n+1), int32 idx); out int64 (7, R, G) =
- * AN, NS, N_expected, N_diploid, N_hom, N_het, N_hemi — the sums goe.freq.counting makes with
- * matrix products, in one pass over each record's genotypes. */
+ * non-decreasing; leaf int32 (n): each sample's leaf, the set of groups it belongs to (e.g. DE_F), and
+ * the leaves' groups as CSR (int32 ptr (L+1), int32 idx); out int64 (7, R, G) = AN, NS, N_expected,
+ * N_diploid, N_hom, N_het, N_hemi — the sums goe.freq.counting makes with matrix products. One pass
+ * over each record's genotypes adds into the few leaves; leaves are then summed into the groups. */
 static PyObject *count(PyObject *self, PyObject *args) {
-    Py_buffer gtb, plb, rrb, rab, gpb, gib, outb;
+    Py_buffer gtb, plb, rrb, rab, lfb, lpb, lib, outb;
     Py_ssize_t G;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*nw*", &gtb, &plb, &rrb, &rab, &gpb, &gib, &G, &outb)) return NULL;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*nw*", &gtb, &plb, &rrb, &rab, &lfb, &lpb, &lib, &G, &outb))
+        return NULL;
     PyObject *ret = NULL;
-    int64_t *acc = NULL;
+    int64_t *acc = NULL, *lrow = NULL;
     Py_ssize_t *amap = NULL;
-    Py_ssize_t R = rrb.len / 8, n = gpb.len / 4 - 1;
+    Py_ssize_t R = rrb.len / 8, n = lfb.len / 4, L = lpb.len / 4 - 1;
     Py_ssize_t B = n > 0 ? gtb.len / (n * 4) : 0;
-    if (n < 0 || plb.len != B * n || rab.len != rrb.len || outb.len != 7 * R * G * 8 || G <= 0) {
+    if (n <= 0 || L <= 0 || plb.len != B * n || rab.len != rrb.len || outb.len != 7 * R * G * 8 || G <= 0) {
         PyErr_SetString(PyExc_ValueError, "count: inconsistent inputs");
         goto done;
     }
     const int16_t *gt = gtb.buf;
     const int8_t *pl = plb.buf;
     const int64_t *rr = rrb.buf, *ra = rab.buf;
-    const int32_t *gp = gpb.buf, *gi = gib.buf;
+    const int32_t *leaf = lfb.buf, *lp = lpb.buf, *li = lib.buf;
     int64_t *out = outb.buf;
     memset(out, 0, (size_t)outb.len);
     int64_t max_allele = 0;
-    for (Py_ssize_t r = 0; r < R; r++) {
+    Py_ssize_t max_rows = 0;
+    for (Py_ssize_t r = 0, run = 0; r < R; r++) {
         if (rr[r] < 0 || rr[r] >= B || ra[r] < 1 || (r && rr[r] < rr[r - 1])) {
             PyErr_SetString(PyExc_ValueError, "count: bad allele rows");
             goto done;
         }
         if (ra[r] > max_allele) max_allele = ra[r];
+        run = (r && rr[r] == rr[r - 1]) ? run + 1 : 1;
+        if (run > max_rows) max_rows = run;
     }
-    for (Py_ssize_t k = 0; k < gib.len / 4; k++)
-        if (gi[k] < 0 || gi[k] >= G) { PyErr_SetString(PyExc_ValueError, "count: bad group index"); goto done; }
-    acc = PyMem_Calloc((size_t)(4 * G), sizeof(int64_t));
+    for (Py_ssize_t s = 0; s < n; s++)
+        if (leaf[s] < 0 || leaf[s] >= L) { PyErr_SetString(PyExc_ValueError, "count: bad leaf"); goto done; }
+    if (lp[0] != 0 || lp[L] != lib.len / 4) { PyErr_SetString(PyExc_ValueError, "count: bad leaf groups"); goto done; }
+    for (Py_ssize_t k = 0; k < lib.len / 4; k++)
+        if (li[k] < 0 || li[k] >= G) { PyErr_SetString(PyExc_ValueError, "count: bad group index"); goto done; }
+    acc = PyMem_Calloc((size_t)(4 * L), sizeof(int64_t));
+    lrow = PyMem_Calloc((size_t)(3 * L * (max_rows > 0 ? max_rows : 1)), sizeof(int64_t));
     amap = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(max_allele + 1));
-    if (!acc || !amap) { PyErr_NoMemory(); goto done; }
+    if (!acc || !lrow || !amap) { PyErr_NoMemory(); goto done; }
     for (int64_t k = 0; k <= max_allele; k++) amap[k] = -1;
     Py_ssize_t RG = R * G;
     int64_t *AN = out, *NS = out + RG, *NE = out + 2 * RG, *ND = out + 3 * RG;
@@ -263,42 +272,47 @@ static PyObject *count(PyObject *self, PyObject *args) {
     while (r0 < R) {
         int64_t rec = rr[r0];
         Py_ssize_t r1 = r0;
-        while (r1 < R && rr[r1] == rec) { amap[ra[r1]] = r1; r1++; }
-        memset(acc, 0, sizeof(int64_t) * (size_t)(4 * G));
+        while (r1 < R && rr[r1] == rec) { amap[ra[r1]] = r1 - r0; r1++; }
+        Py_ssize_t nr = r1 - r0;
+        memset(acc, 0, sizeof(int64_t) * (size_t)(4 * L));
+        memset(lrow, 0, sizeof(int64_t) * (size_t)(3 * L * nr));
+        int64_t *lhom = lrow, *lhet = lrow + L * nr, *lhemi = lrow + 2 * L * nr;  /* [row][leaf] */
         const int16_t *g = gt + rec * n * 2;
         const int8_t *p = pl + rec * n;
         for (Py_ssize_t s = 0; s < n; s++) {
             int a0 = g[2 * s], a1 = g[2 * s + 1];
-            int c0 = a0 >= 0, c1 = a1 >= 0, nc = c0 + c1, dip = c0 & c1, ex = p[s] > 0;
-            const int32_t *gs = gi + gp[s], *ge = gi + gp[s + 1];
-            for (const int32_t *q = gs; q < ge; q++) {
-                int64_t *a = acc + 4 * *q;
-                a[0] += nc; a[1] += nc > 0; a[2] += ex; a[3] += dip;
-            }
+            int c0 = a0 >= 0, c1 = a1 >= 0, nc = c0 + c1, dip = c0 & c1;
+            int32_t l = leaf[s];
+            int64_t *a = acc + 4 * l;
+            a[0] += nc; a[1] += nc > 0; a[2] += p[s] > 0; a[3] += dip;
             if (!nc) continue;
             if (dip) {
                 if (a0 == a1) {
                     Py_ssize_t row = a0 <= max_allele ? amap[a0] : -1;
-                    if (row >= 0) for (const int32_t *q = gs; q < ge; q++) HOM[row * G + *q]++;
+                    if (row >= 0) lhom[row * L + l]++;
                 } else {
                     Py_ssize_t row = a0 <= max_allele ? amap[a0] : -1;
-                    if (row >= 0) for (const int32_t *q = gs; q < ge; q++) HET[row * G + *q]++;
+                    if (row >= 0) lhet[row * L + l]++;
                     row = a1 <= max_allele ? amap[a1] : -1;
-                    if (row >= 0) for (const int32_t *q = gs; q < ge; q++) HET[row * G + *q]++;
+                    if (row >= 0) lhet[row * L + l]++;
                 }
             } else {
-                int a = c0 ? a0 : a1;
-                Py_ssize_t row = a <= max_allele ? amap[a] : -1;
-                if (row >= 0) for (const int32_t *q = gs; q < ge; q++) HEMI[row * G + *q]++;
+                int x = c0 ? a0 : a1;
+                Py_ssize_t row = x <= max_allele ? amap[x] : -1;
+                if (row >= 0) lhemi[row * L + l]++;
             }
         }
-        for (Py_ssize_t r = r0; r < r1; r++) {
-            for (Py_ssize_t k = 0; k < G; k++) {
-                AN[r * G + k] = acc[4 * k]; NS[r * G + k] = acc[4 * k + 1];
-                NE[r * G + k] = acc[4 * k + 2]; ND[r * G + k] = acc[4 * k + 3];
+        for (Py_ssize_t l = 0; l < L; l++) {
+            const int64_t *a = acc + 4 * l;
+            for (const int32_t *q = li + lp[l]; q < li + lp[l + 1]; q++) {
+                for (Py_ssize_t r = r0; r < r1; r++) {
+                    Py_ssize_t o = r * G + *q, k = (r - r0) * L + l;
+                    AN[o] += a[0]; NS[o] += a[1]; NE[o] += a[2]; ND[o] += a[3];
+                    HOM[o] += lhom[k]; HET[o] += lhet[k]; HEMI[o] += lhemi[k];
+                }
             }
-            amap[ra[r]] = -1;
         }
+        for (Py_ssize_t r = r0; r < r1; r++) amap[ra[r]] = -1;
         r0 = r1;
     }
     Py_END_ALLOW_THREADS
@@ -306,9 +320,10 @@ static PyObject *count(PyObject *self, PyObject *args) {
     Py_INCREF(ret);
 done:
     PyMem_Free(acc);
+    PyMem_Free(lrow);
     PyMem_Free(amap);
     PyBuffer_Release(&gtb); PyBuffer_Release(&plb); PyBuffer_Release(&rrb); PyBuffer_Release(&rab);
-    PyBuffer_Release(&gpb); PyBuffer_Release(&gib); PyBuffer_Release(&outb);
+    PyBuffer_Release(&lfb); PyBuffer_Release(&lpb); PyBuffer_Release(&lib); PyBuffer_Release(&outb);
     return ret;
 }
 

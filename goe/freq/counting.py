@@ -9,6 +9,7 @@ Group sums are matrix products with the sample x group indicator matrix.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -99,17 +100,31 @@ def _sums_matrix(
     return (*per_record, *(per_row[i * n_rows : (i + 1) * n_rows] for i in range(3)))
 
 
+def _leaves(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Samples with the same groups form a leaf: each sample's leaf, and the leaves' groups as CSR."""
+    member = groups > 0
+    return _leaves_of(np.packbits(member, axis=1).tobytes(), member.shape)
+
+
+@lru_cache(maxsize=4)
+def _leaves_of(packed: bytes, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n, g = shape
+    member = np.unpackbits(np.frombuffer(packed, dtype=np.uint8).reshape(n, -1), axis=1, count=g).astype(bool)
+    rows, leaf = np.unique(member, axis=0, return_inverse=True)
+    ptr = np.concatenate([[0], np.cumsum(rows.sum(axis=1))]).astype(np.int32)
+    idx = np.nonzero(rows)[1].astype(np.int32)  # row-major: each leaf's groups in order
+    return leaf.reshape(-1).astype(np.int32), ptr, idx
+
+
 def _sums_native(
     gt: np.ndarray, ploidy: np.ndarray, row_rec: np.ndarray, row_allele: np.ndarray, groups: np.ndarray
 ) -> tuple[np.ndarray, ...]:
     """The same sums as :func:`_sums_matrix`, by goe.freq._fastfreq.count in one pass per record."""
-    member = groups > 0
-    ptr = np.concatenate([[0], np.cumsum(member.sum(axis=1))]).astype(np.int32)
-    idx = np.nonzero(member)[1].astype(np.int32)  # row-major: each sample's groups in order
+    leaf, ptr, idx = _leaves(groups)
     out = np.empty((7, len(row_rec), groups.shape[1]), dtype=np.int64)
     _fastfreq.count(
         np.ascontiguousarray(gt, dtype=np.int16), np.ascontiguousarray(ploidy, dtype=np.int8),
         np.ascontiguousarray(row_rec, dtype=np.int64), np.ascontiguousarray(row_allele, dtype=np.int64),
-        ptr, idx, groups.shape[1], out,
+        leaf, ptr, idx, groups.shape[1], out,
     )
     return tuple(out)

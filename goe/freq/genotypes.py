@@ -18,6 +18,8 @@ from goe.vcf.reader import RecordBatch
 
 MISSING, ABSENT = -1, -2
 GENOTYPE_METRICS = {"FORMAT/GQ": "GQ", "FORMAT/DP": "DP", "FORMAT/AB": "AD"}
+# comparator -> operator code of goe.vcf._textvcf's mask
+_OPERATORS = {"<": 1, "<=": 2, ">": 3, ">=": 4, "==": 5, "!=": 6, "between": 7}
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,20 @@ class GenotypeMask:
     @property
     def active(self) -> bool:
         return any((self.gq, self.dp, self.ab))
+
+    def decoder_spec(self) -> tuple[float, ...] | None:
+        """The mask as goe's C decoder applies it (operator, low, high per GQ, DP, AB); None if it cannot."""
+        spec: list[float] = []
+        for check in (self.gq, self.dp, self.ab):
+            if check is None:
+                spec += [0, 0.0, 0.0]
+                continue
+            op = _OPERATORS.get(check.comparator)
+            if op is None:
+                return None
+            lo, hi = check.threshold if isinstance(check.threshold, tuple) else (check.threshold, 0.0)
+            spec += [op, float(lo), float(hi)]
+        return tuple(spec) if self.active else None
 
     def fields(self) -> frozenset[str]:
         """FORMAT fields the reader must decode."""
@@ -69,7 +85,17 @@ def _fails(check: Check, values: np.ndarray) -> np.ndarray:
 
 
 def apply_mask(batch: RecordBatch, mask: GenotypeMask, stats: Counter[str]) -> None:
-    """Set failing genotypes missing in ``batch.gt`` (in place); count them by reason."""
+    """Set failing genotypes missing in ``batch.gt`` (in place); count them by reason.
+
+    A batch the decoder already masked (``batch.masked``) only has its counts added.
+    """
+    if batch.masked is not None:
+        for name, check, n in zip(("gq", "dp", "ab"), (mask.gq, mask.dp, mask.ab), batch.masked.tolist()[:3],
+                                  strict=True):
+            if check is not None:
+                stats[f"genotypes_masked_{name}"] += n
+        stats["genotypes_masked"] += int(batch.masked[3])
+        return
     gt = batch.gt
     a0, a1 = gt[..., 0], gt[..., 1]
     called = (a0 >= 0) | (a1 >= 0)
@@ -111,8 +137,14 @@ def apply_ploidy(gt: np.ndarray, classes: np.ndarray, sex: np.ndarray, stats: Co
     (females on Y): missing. Diploid regions: a haploid call is doubled, as
     ``bcftools +fixploidy`` does; half-missing calls stay (counted haploid).
     """
-    ploidy = PLOIDY[classes[:, None], sex[None, :]]
     a0, a1 = gt[..., 0], gt[..., 1]
+    if (PLOIDY[np.unique(classes)] == 2).all():  # autosomes and PARs: only haploid calls to double
+        dip = a1 == ABSENT
+        if dip.any():
+            stats["haploid_in_diploid_doubled"] += int((dip & (a0 >= 0)).sum())
+            a1[dip] = a0[dip]
+        return np.full(a0.shape, 2, dtype=np.int8)
+    ploidy = PLOIDY[classes[:, None], sex[None, :]]
     diploid_shape = a1 != ABSENT
     hap = (ploidy == 1) & diploid_shape
     if hap.any():

@@ -62,6 +62,27 @@ class AlleleRows:
     counts: AlleleCounts
     withheld: np.ndarray  # bool (R, G)
 
+    @classmethod
+    def concat(cls, parts: list[AlleleRows]) -> AlleleRows:
+        """The rows of several batches of one contig, in order."""
+        if len(parts) == 1:
+            return parts[0]
+        cs = [p.counts for p in parts]
+
+        def cat(name: str) -> np.ndarray:
+            return np.concatenate([getattr(c, name) for c in cs])
+
+        counts = AlleleCounts(
+            ac=cat("ac"), an=cat("an"), ac_hom=cat("ac_hom"), ac_het=cat("ac_het"), ac_hemi=cat("ac_hemi"),
+            ns=cat("ns"), n_expected=cat("n_expected"), hwe=cat("hwe"),
+        )
+        return cls(
+            parts[0].contig, np.concatenate([p.pos for p in parts]), [x for p in parts for x in p.ids],
+            [x for p in parts for x in p.refs], [x for p in parts for x in p.alts],
+            np.concatenate([p.qual for p in parts]), [x for p in parts for x in p.filters], counts,
+            np.concatenate([p.withheld for p in parts]),
+        )
+
 
 def vcf_lines(rows: AlleleRows, keys: list[list[tuple[str, str]]]) -> list[str]:
     """Sites-VCF lines (with newline) for each row; withheld populations are left out."""

@@ -24,7 +24,6 @@ from goe.guidelines.profile import Check, load_profile
 from goe.package.finalise import PackageSpec, finalise_package
 from goe.package.staging import Staging
 from goe.progress import NO_PROGRESS, Progress
-from goe.vcf.partition import DEFAULT_PARTITION_BYTES
 from goe.vcf.plan import check_complete, plan_input
 from goe.vcf.reader import inspect_vcf
 
@@ -47,7 +46,7 @@ class FreqOptions:
     country: str | None = None
     workers: int | None = None
     force: bool = False
-    partition_bytes: int = DEFAULT_PARTITION_BYTES
+    partition_bytes: int | None = None  # None: 16 MB, less for small inputs (auto_partition_bytes)
     command_line: str | None = None
     callable: Path | None = None
     scheduler: str | None = None

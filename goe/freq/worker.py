@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 
 from goe.cohort.groups import GroupSet
 from goe.errors import VcfError
@@ -26,7 +25,9 @@ from goe.vcf.bgzf import BgzfWriter
 from goe.vcf.partition import GRID, Region
 from goe.vcf.reader import iter_batches
 
-PARQUET_ROWS_PER_PART = 1_000_000
+# Long-table rows a worker holds before writing a Parquet part: bounds its memory (about
+# 100 bytes a row) whatever the number of sites.
+PARQUET_ROWS_PER_PART = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -67,18 +68,20 @@ def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) 
     labels = groups.labels
     vcf_path = job.part_dir / f"part{region.order:06d}.vcf.bgz"
     result = PartResult(region.order, vcf_path)
-    frames: list[pl.DataFrame] = []
+    pending: list[AlleleRows] = []  # rows not yet in a Parquet part (one table per part: fewer polars calls)
     n_frame_rows = 0
     last_pos, last_cell = 0, -1
     seen_here: set[tuple[str, str]] = set()
     want = job.mask.fields()
+    decoder_mask = job.mask.decoder_spec()
     # Parts are written under a temporary name and renamed when complete: a partition that a
     # cluster runs again (its first worker died after finishing it) never truncates a part the
     # finaliser is reading.
     tmp_vcf = vcf_path.with_name(f"{vcf_path.name}.{os.getpid()}.tmp")
     with tmp_vcf.open("wb") as fh:
         writer = BgzfWriter(fh)
-        for batch in iter_batches(job.vcf, region, job.samples, job.filters.info_keys, want, job.batch_size):
+        for batch in iter_batches(job.vcf, region, job.samples, job.filters.info_keys, want, job.batch_size,
+                                  decoder_mask):
             n_rec = len(batch)
             stats["records_read"] += n_rec
             if job.mask.active:
@@ -139,24 +142,23 @@ def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) 
                     done = cut
                 writer.write(text[done:])
                 last_cell = int(cells[-1])
-                frame = long_table(rows, labels)
-                frames.append(frame)
-                n_frame_rows += frame.height
+                pending.append(rows)
+                n_frame_rows += rows.withheld.size - int(withheld.sum())
                 if n_frame_rows >= PARQUET_ROWS_PER_PART:
-                    result.parquet_parts.append(_write_frames(job, frames, len(result.parquet_parts)))
-                    frames, n_frame_rows = [], 0
+                    result.parquet_parts.append(_write_rows(job, pending, labels, len(result.parquet_parts)))
+                    pending, n_frame_rows = [], 0
             report(n_rec)
         writer.close(eof=False)
     os.replace(tmp_vcf, vcf_path)
-    if frames:
-        result.parquet_parts.append(_write_frames(job, frames, len(result.parquet_parts)))
+    if pending:
+        result.parquet_parts.append(_write_rows(job, pending, labels, len(result.parquet_parts)))
     result.stats = dict(stats)
     return result
 
 
-def _write_frames(job: FreqJob, frames: list[pl.DataFrame], k: int) -> Path:
+def _write_rows(job: FreqJob, pending: list[AlleleRows], labels: list[str], k: int) -> Path:
     path = job.part_dir / f"part{job.region.order:06d}_{k:04d}.parquet"
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    pl.concat(frames).write_parquet(tmp)
+    long_table(AlleleRows.concat(pending), labels).write_parquet(tmp)
     os.replace(tmp, path)
     return path

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from goe.errors import InputError, UsageError
-from goe.vcf.partition import DEFAULT_PARTITION_BYTES, parse_size
+from goe.vcf.partition import parse_size
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -61,7 +61,7 @@ class RunConfig:
     guidelines: str | None = None
     workers: int | None = None
     scheduler: str | None = None
-    partition_bytes: int = DEFAULT_PARTITION_BYTES
+    partition_bytes: int | None = None
     cohorts: tuple[CohortConfig, ...] = ()
     merge: MergeConfig | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -124,7 +124,7 @@ def load_config(path: Path) -> RunConfig:
                             bool(m.get("allow_mixed_guidelines", False)))
     if not cohorts and merge is None:
         raise ConfigError(f"{path}: nothing to run", hint="add [[cohort]] tables and/or a [merge] table")
-    part_bytes = DEFAULT_PARTITION_BYTES
+    part_bytes = None
     if "partition_size" in run:
         try:
             part_bytes = parse_size(str(run["partition_size"]), "partition_size =")

@@ -26,7 +26,7 @@ from goe.qc.metrics import derive_metrics, infer_sex
 from goe.qc.outputs import QcTables, write_outputs
 from goe.qc.sample_stats import SampleStats
 from goe.qc.worker import QcJob, QcPart, run_qc_part
-from goe.vcf.partition import DEFAULT_PARTITION_BYTES, GRID
+from goe.vcf.partition import GRID
 from goe.vcf.plan import check_complete, plan_input
 from goe.vcf.reader import inspect_vcf
 
@@ -58,7 +58,7 @@ class QcOptions:
     reference: Path | None = None
     workers: int | None = None
     force: bool = False
-    partition_bytes: int = DEFAULT_PARTITION_BYTES
+    partition_bytes: int | None = None  # None: 16 MB, less for small inputs (auto_partition_bytes)
     scheduler: str | None = None
 
 

@@ -5,6 +5,10 @@
  * alleles with exactly the values the cyvcf2 path produces (tests compare the
  * two on every test VCF). Anything unusual raises ValueError, and the caller
  * reads the region with htslib instead, which gives the canonical behaviour.
+ *
+ * Optionally it applies goe freq's genotype mask (GQ, DP, allele balance) as it
+ * reads, exactly as goe.freq.genotypes.apply_mask does on the arrays, so the
+ * FORMAT arrays need not be built at all.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -39,8 +43,54 @@ typedef struct {
     /* scratch per line: AD field of each kept sample */
     const char **ad_p;
     Py_ssize_t *ad_n;
+    /* the genotype mask: per check (GQ, DP, AB) an operator (0 = off) and bounds; counts by reason */
+    int mask_on, m_op[3];
+    double m_lo[3], m_hi[3];
+    int32_t *m_gq, *m_dp, *m_ad;  /* one line's values when the batch arrays are not wanted */
+    int64_t *m_count;  /* masked by GQ, DP, AB, in all */
     char err[256];
 } ctx_t;
+
+enum { OP_OFF, OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE, OP_BETWEEN };
+
+static inline int passes(int op, double lo, double hi, double v) {
+    switch (op) {
+    case OP_LT: return v < lo;
+    case OP_LE: return v <= lo;
+    case OP_GT: return v > lo;
+    case OP_GE: return v >= lo;
+    case OP_EQ: return v == lo;
+    case OP_NE: return v != lo;
+    case OP_BETWEEN: return v >= lo && v <= hi;
+    default: return 1;
+    }
+}
+
+/* goe.freq.genotypes.apply_mask on one line: a called genotype fails on GQ or DP (present and not
+ * passing), or, heterozygous, on the allele balance of its two alleles' AD; its called alleles
+ * become missing. */
+static void mask_line(ctx_t *c, int16_t *gt, const int32_t *gq, const int32_t *dp, const int32_t *ad) {
+    int64_t *k = c->m_count;
+    for (Py_ssize_t o = 0; o < c->n_out; o++) {
+        int a0 = gt[2 * o], a1 = gt[2 * o + 1];
+        if (a0 < 0 && a1 < 0) continue;
+        int fail = 0;
+        if (c->m_op[0] && gq[o] >= 0 && !passes(c->m_op[0], c->m_lo[0], c->m_hi[0], (double)gq[o])) { k[0]++; fail = 1; }
+        if (c->m_op[1] && dp[o] >= 0 && !passes(c->m_op[1], c->m_lo[1], c->m_hi[1], (double)dp[o])) { k[1]++; fail = 1; }
+        if (c->m_op[2] && a0 >= 0 && a1 >= 0 && a0 != a1) {
+            double d0 = (double)ad[2 * o], d1 = (double)ad[2 * o + 1], total = d0 + d1;
+            if (d0 >= 0 && d1 >= 0 && total > 0) {
+                double ab = (a1 > a0 ? d1 : d0) / total;
+                if (!passes(c->m_op[2], c->m_lo[2], c->m_hi[2], ab)) { k[2]++; fail = 1; }
+            }
+        }
+        if (fail) {
+            k[3]++;
+            if (a0 >= 0) gt[2 * o] = -1;
+            if (a1 >= 0) gt[2 * o + 1] = -1;
+        }
+    }
+}
 
 
 /* Sequential scanners: parse a subfield where it lies and return the pointer to its end
@@ -217,9 +267,9 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
         const char *ke = colon ? colon : fe;
         Py_ssize_t n = ke - f;
         if (n == 2 && f[0] == 'G' && f[1] == 'T') gt_i = nkeys;
-        else if (n == 2 && f[0] == 'D' && f[1] == 'P') dp_i = c->dp ? nkeys : -1;
-        else if (n == 2 && f[0] == 'G' && f[1] == 'Q') gq_i = c->gq ? nkeys : -1;
-        else if (n == 2 && f[0] == 'A' && f[1] == 'D') ad_i = (c->ad || c->adref) ? nkeys : -1;
+        else if (n == 2 && f[0] == 'D' && f[1] == 'P') dp_i = (c->dp || c->m_dp) ? nkeys : -1;
+        else if (n == 2 && f[0] == 'G' && f[1] == 'Q') gq_i = (c->gq || c->m_gq) ? nkeys : -1;
+        else if (n == 2 && f[0] == 'A' && f[1] == 'D') ad_i = (c->ad || c->adref || c->m_ad) ? nkeys : -1;
         nkeys++;
         f = ke + 1;
     }
@@ -230,11 +280,11 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
     if (ad_i > max_i) max_i = ad_i;
     Py_ssize_t n_out = c->n_out;
     int16_t *gt = c->gt + r * n_out * 2;
-    int32_t *gq = c->gq ? c->gq + r * n_out : NULL;
-    int32_t *dp = c->dp ? c->dp + r * n_out : NULL;
+    int32_t *gq = c->gq ? c->gq + r * n_out : c->m_gq;
+    int32_t *dp = c->dp ? c->dp + r * n_out : c->m_dp;
     Py_ssize_t ad_width = 0;
     int need_fix = 0;
-    int32_t *ad = c->ad ? c->ad + r * n_out * 2 : NULL;
+    int32_t *ad = c->ad ? c->ad + r * n_out * 2 : c->m_ad;
     int32_t *adref = c->adref ? c->adref + r * n_out : NULL;
     if (c->last_kept_col < 0) return 0;
     Py_ssize_t ncol = 0;
@@ -327,6 +377,7 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
             if (adref) adref[o] = ad_value(adp, c->ad_n[o], 0);
         }
     }
+    if (c->mask_on) mask_line(c, gt, gq, dp, ad);
     return 0;
 }
 
@@ -358,9 +409,11 @@ static int get_out(PyObject *o, Py_buffer *v, Py_ssize_t need, const char *name)
 }
 
 /* parse(buf, offset, final, first, contig, start, end, col_map, n_out, cap, pos, qual, gt, gq, dp, ad, adref,
- *       info_keys, info_float, info)
+ *       info_keys, info_float, info, mask, mask_count)
  * -> (n_records, offset, status, ids, refs, alts, filters); status 0 = needs more text,
- *    1 = cap records read, 2 = the region ended (later POS, other contig, or end of data). */
+ *    1 = cap records read, 2 = the region ended (later POS, other contig, or end of data).
+ * mask: None, or 9 numbers (operator, low, high for GQ, DP and AB; operator 0 = off); mask_count:
+ * int64[4] to which the genotypes masked by GQ, DP, AB and in all are added. */
 static PyObject *parse(PyObject *self, PyObject *args) {
     Py_buffer buf, cmap;
     Py_ssize_t offset, n_out, cap;
@@ -368,14 +421,14 @@ static PyObject *parse(PyObject *self, PyObject *args) {
     const char *contig;
     Py_ssize_t contig_len;
     long long start, end;
-    PyObject *o_pos, *o_qual, *o_gt, *o_gq, *o_dp, *o_ad, *o_adref, *keys, *floats, *o_info;
-    if (!PyArg_ParseTuple(args, "y*nppy#LLy*nnOOOOOOOOOO", &buf, &offset, &final, &first, &contig, &contig_len, &start,
-                          &end, &cmap, &n_out, &cap, &o_pos, &o_qual, &o_gt, &o_gq, &o_dp, &o_ad, &o_adref, &keys,
-                          &floats, &o_info))
+    PyObject *o_pos, *o_qual, *o_gt, *o_gq, *o_dp, *o_ad, *o_adref, *keys, *floats, *o_info, *o_mask, *o_mcount;
+    if (!PyArg_ParseTuple(args, "y*nppy#LLy*nnOOOOOOOOOOOO", &buf, &offset, &final, &first, &contig, &contig_len,
+                          &start, &end, &cmap, &n_out, &cap, &o_pos, &o_qual, &o_gt, &o_gq, &o_dp, &o_ad, &o_adref,
+                          &keys, &floats, &o_info, &o_mask, &o_mcount))
         return NULL;
     PyObject *result = NULL;
-    Py_buffer v[8];
-    for (int i = 0; i < 8; i++) v[i].obj = NULL;
+    Py_buffer v[9];
+    for (int i = 0; i < 9; i++) v[i].obj = NULL;
     ctx_t c;
     memset(&c, 0, sizeof c);
     span_t *spans = NULL;
@@ -408,6 +461,32 @@ static PyObject *parse(PyObject *self, PyObject *args) {
     size_t nn = (size_t)(n_out > 0 ? n_out : 1);
     c.ad_n = PyMem_Calloc(nn, sizeof(Py_ssize_t));
     if (!spans || !c.ad_p || !c.ad_n) { PyErr_NoMemory(); goto done; }
+    if (o_mask != Py_None) {
+        if (!PyTuple_Check(o_mask) || PyTuple_GET_SIZE(o_mask) != 9) {
+            PyErr_SetString(PyExc_ValueError, "mask must be None or a tuple of 9 numbers");
+            goto done;
+        }
+        for (int k = 0; k < 3; k++) {
+            c.m_op[k] = (int)PyLong_AsLong(PyTuple_GET_ITEM(o_mask, 3 * k));
+            c.m_lo[k] = PyFloat_AsDouble(PyTuple_GET_ITEM(o_mask, 3 * k + 1));
+            c.m_hi[k] = PyFloat_AsDouble(PyTuple_GET_ITEM(o_mask, 3 * k + 2));
+            if (c.m_op[k] < OP_OFF || c.m_op[k] > OP_BETWEEN) {
+                PyErr_SetString(PyExc_ValueError, "mask: unknown operator");
+                goto done;
+            }
+        }
+        if (PyErr_Occurred()) goto done;
+        if (get_out(o_mcount, &v[8], 32, "mask_count")) goto done;
+        if (!v[8].obj) { PyErr_SetString(PyExc_ValueError, "mask needs mask_count"); goto done; }
+        c.m_count = v[8].buf;
+        c.mask_on = c.m_op[0] || c.m_op[1] || c.m_op[2];
+        if ((c.m_op[0] && !c.gq && !(c.m_gq = PyMem_Malloc(nn * 4))) ||
+            (c.m_op[1] && !c.dp && !(c.m_dp = PyMem_Malloc(nn * 4))) ||
+            (c.m_op[2] && !c.ad && !(c.m_ad = PyMem_Malloc(nn * 8)))) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
     Py_ssize_t n = 0, off = offset;
     int status = 0, failed = 0;
     Py_BEGIN_ALLOW_THREADS
@@ -466,12 +545,15 @@ static PyObject *parse(PyObject *self, PyObject *args) {
 fail_lists:
     Py_XDECREF(ids); Py_XDECREF(refs); Py_XDECREF(alts); Py_XDECREF(filters);
 done:
-    for (int i = 0; i < 8; i++) if (v[i].obj) PyBuffer_Release(&v[i]);
+    for (int i = 0; i < 9; i++) if (v[i].obj) PyBuffer_Release(&v[i]);
     PyBuffer_Release(&buf);
     PyBuffer_Release(&cmap);
     PyMem_Free(spans);
     PyMem_Free(c.ad_p);
     PyMem_Free(c.ad_n);
+    PyMem_Free(c.m_gq);
+    PyMem_Free(c.m_dp);
+    PyMem_Free(c.m_ad);
     return result;
 }
 

@@ -51,7 +51,7 @@ def usable(path: Path, region: Region) -> bool:
     return available() and region.voff is not None and path.suffix != ".bcf"
 
 
-def _inflate(path: Path, voff: int) -> Iterator[bytes]:
+def _inflate(path: Path, voff: int) -> Iterator[list[bytes]]:
     """Decompressed text from virtual offset ``voff`` on, a few blocks at a time."""
     coff, uoff = voff >> 16, voff & 0xFFFF
     with path.open("rb") as fh:
@@ -85,7 +85,7 @@ def _inflate(path: Path, voff: int) -> Iterator[bytes]:
             if not data and pending:
                 raise FastPathError("truncated BGZF block")
             if out:
-                yield b"".join(out)
+                yield out
             elif not data:
                 return
 
@@ -99,8 +99,13 @@ def iter_batches_fast(
     info_float: Sequence[bool],
     want: frozenset[str],
     batch_size: int,
+    mask: tuple[float, ...] | None = None,
 ) -> Iterator[tuple[dict, int]]:
-    """Yield (batch fields, records) for the records of ``region``; raises :class:`FastPathError`."""
+    """Yield (batch fields, records) for the records of ``region``; raises :class:`FastPathError`.
+
+    ``mask`` (see :func:`goe.vcf.reader.iter_batches`) is applied as the text is decoded; the
+    counts of masked genotypes (GQ, DP, AB, in all) come in the fields as ``masked``.
+    """
     assert _textvcf is not None
     assert region.voff is not None
     index = {s: i for i, s in enumerate(samples)}
@@ -117,12 +122,14 @@ def iter_batches_fast(
     first = True  # the first line must be a record of this contig (else the index is another file's)
     arrays = _alloc(batch_size, n, len(keys), want)
     filled = 0
-    fields: dict = {"ids": [], "refs": [], "alts": [], "filters": []}
+    masked = np.zeros(4, dtype=np.int64)
+    fields: dict = {"ids": [], "refs": [], "alts": [], "filters": [], "masked": masked if mask else None}
     while True:
         try:
             got, offset, status, ids, refs, alts, filters = _textvcf.parse(
                 text, offset, final, first, contig, region.start, end, col_map, n, batch_size - filled,
                 *_views(arrays, filled, batch_size), keys, floats, arrays["info"][filled:] if keys else None,
+                mask, masked,
             )
         except ValueError as exc:
             raise FastPathError(str(exc)) from None
@@ -137,19 +144,21 @@ def iter_batches_fast(
             yield _batch(arrays, fields, filled), filled
             arrays = _alloc(batch_size, n, len(keys), want)
             filled = 0
-            fields = {"ids": [], "refs": [], "alts": [], "filters": []}
+            masked = np.zeros(4, dtype=np.int64)
+            fields = {"ids": [], "refs": [], "alts": [], "filters": [], "masked": masked if mask else None}
         if status == 2:
             return
         if status == 0:
             if final:
                 return
-            text = text[offset:]
+            rest = text[offset:]  # the start of a line (small)
             offset = 0
             nxt = next(chunks, None)
             if nxt is None:
                 final = True
-            else:
-                text = text + nxt if text else nxt
+                text = rest
+            else:  # one copy of the new text, with the partial line in front
+                text = b"".join([rest, *nxt]) if rest or len(nxt) > 1 else nxt[0]
 
 
 def _alloc(cap: int, n: int, n_info: int, want: frozenset[str]) -> dict:

@@ -14,7 +14,15 @@ from goe.errors import UsageError
 from goe.vcf.index import VcfIndex
 
 GRID = 1 << 20  # 1 Mbp
-DEFAULT_PARTITION_BYTES = 16 << 20
+DEFAULT_PARTITION_BYTES = 16 << 20  # the largest partition goe plans by itself
+MIN_AUTO_PARTITION_BYTES = 1 << 20
+AUTO_PARTITIONS = 32
+
+
+def auto_partition_bytes(file_size: int) -> int:
+    """Partition size when none is given: 16 MB, less for small inputs, so that there are
+    about 32 partitions to share among workers (but none under 1 MB)."""
+    return max(MIN_AUTO_PARTITION_BYTES, min(DEFAULT_PARTITION_BYTES, file_size // AUTO_PARTITIONS))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from goe.errors import AssemblyError, VcfError
 from goe.genome.assemblies import Assembly, canonical_contig
 from goe.vcf.index import read_index
-from goe.vcf.partition import Region, plan_regions
+from goe.vcf.partition import Region, auto_partition_bytes, plan_regions
 from goe.vcf.reader import VcfInfo
 
 
@@ -25,8 +25,11 @@ class InputPlan:
         return sum(self.dropped.values())
 
 
-def plan_input(info: VcfInfo, assembly: Assembly, partition_bytes: int) -> InputPlan:
-    """Read the index and plan regions over the primary chromosomes; fail when nothing is left."""
+def plan_input(info: VcfInfo, assembly: Assembly, partition_bytes: int | None = None) -> InputPlan:
+    """Read the index and plan regions over the primary chromosomes; fail when nothing is left.
+
+    ``partition_bytes`` None: :func:`~goe.vcf.partition.auto_partition_bytes` of the file's size.
+    """
     index = read_index(info.index)
     names = list(info.contigs)
     declared = set(info.contigs)
@@ -51,7 +54,8 @@ def plan_input(info: VcfInfo, assembly: Assembly, partition_bytes: int) -> Input
             continue
         if ci.checkpoints:
             spans[name] = ci.checkpoints[-1][0] - ci.checkpoints[0][0] + (1 << 14)
-    regions = plan_regions(index, names, primary, info.path.stat().st_size, partition_bytes)
+    size = info.path.stat().st_size
+    regions = plan_regions(index, names, primary, size, partition_bytes or auto_partition_bytes(size))
     if not regions:
         if dropped:
             shown = ", ".join(sorted(dropped)[:5])

@@ -171,6 +171,7 @@ class RecordBatch:
     dp: np.ndarray | None
     ad: np.ndarray | None  # int32 (B, n, 2): AD of the two GT alleles, -1 missing
     ad_ref: np.ndarray | None = None  # int32 (B, n): AD of REF, -1 missing (only with "AD_REF" wanted)
+    masked: np.ndarray | None = None  # int64 (4,): genotypes the decoder masked by GQ, DP, AB, in all
 
     def __len__(self) -> int:
         return len(self.pos)
@@ -205,25 +206,32 @@ def iter_batches(
     info_keys: Sequence[str],
     want: frozenset[str],
     batch_size: int = 512,
+    mask: tuple[float, ...] | None = None,
 ) -> Iterator[RecordBatch]:
     """Yield batches of the records whose POS lies in ``region`` (only ``samples``, in VCF order).
 
     ``want`` names the FORMAT fields to decode besides GT (``GQ``, ``DP``, ``AD``). bgzipped VCF
     goes through goe's C decoder (:mod:`goe.vcf.fastread`); BCF, and whatever that decoder does
     not understand, through cyvcf2 (htslib), from the record where the fast reader stopped.
+
+    ``mask`` (operator, low, high for GQ, DP and allele balance; see
+    :meth:`goe.freq.genotypes.GenotypeMask.decoder_spec`) lets the C decoder mask genotypes as
+    it reads: such batches come with ``masked`` set and without the FORMAT arrays that only
+    served the mask. Batches with ``masked`` None still need the mask applied.
     """
     done = 0
     if fastread.usable(path, region):
         all_samples, info_float = _header_for_fast(path, tuple(info_keys))
+        fast_want = want - {"GQ", "DP", "AD"} if mask else want
         try:
             for fields, n in fastread.iter_batches_fast(
-                path, region, all_samples, samples, info_keys, info_float, want, batch_size
+                path, region, all_samples, samples, info_keys, info_float, fast_want, batch_size, mask
             ):
                 info = fields.pop("info")
                 yield RecordBatch(
                     region.contig, fields["pos"], fields["ids"], fields["refs"], fields["alts"], fields["qual"],
                     fields["filters"], {k: info[:, i] for i, k in enumerate(info_keys)}, fields["gt"],
-                    fields["gq"], fields["dp"], fields["ad"], fields["ad_ref"],
+                    fields["gq"], fields["dp"], fields["ad"], fields["ad_ref"], fields["masked"],
                 )
                 done += n
             return
