@@ -22,7 +22,7 @@ from typing import Any
 # (stage, [(file suffix, function name, "ct" cumulative | "tt" own time)]); indented stages are parts of the one above.
 STAGES: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
     ("read + decode records (-> numpy batches)", (("goe/vcf/reader.py", "iter_batches", "ct"),)),
-    ("  inflating BGZF blocks (ISA-L)", (("~", "<built-in method isal.isal_zlib.decompress>", "tt"),)),
+    ("  inflating BGZF blocks (libdeflate)", (("~", "<built-in method deflate._deflate.deflate_decompress>", "tt"),)),
     ("  decoding VCF text (goe's C decoder)", (("~", "<built-in method goe.vcf._textvcf.parse>", "tt"),)),
     ("  cyvcf2 reader (BCF, or fallback)", (("goe/vcf/reader.py", "_iter_htslib", "ct"),)),
     ("genotype mask", (("goe/freq/genotypes.py", "apply_mask", "ct"),)),

@@ -99,6 +99,16 @@ static void mask_line(ctx_t *c, int16_t *gt, const int32_t *gq, const int32_t *d
 static inline int is_sep(char c) { return c == ':' || c == '\t' || c == ','; }
 
 static inline const char *scan_int(const char *x, const char *e, int32_t *out) {
+    if (x < e) {  /* the usual value: a few digits, then a separator */
+        unsigned d = (unsigned char)*x - '0';
+        if (d < 10) {
+            const char *y = x + 1;
+            int32_t v = (int32_t)d;
+            int k = 1;
+            while (y < e && k < 9 && (d = (unsigned char)*y - '0') < 10) { v = v * 10 + (int32_t)d; y++; k++; }
+            if (y == e || is_sep(*y)) { *out = v; return y; }
+        }
+    }
     if (x == e || is_sep(*x)) { *out = -1; return x; }
     if (*x == '.' && (x + 1 == e || is_sep(x[1]))) { *out = -1; return x + 1; }
     int neg = 0;
@@ -147,15 +157,17 @@ static Py_ssize_t count_values(const char *s, Py_ssize_t n) {
 
 static inline int is_digit(char ch) { return ch >= '0' && ch <= '9'; }
 
-static inline const char *scan_gt(const char *x, const char *e, int16_t *a) {
+/* GT: the first two alleles into *a0, *a1 (-1 missing, -2 absent). Kept in two ints, not an array:
+ * two 16-bit stores read back as one 32-bit load stall the store buffer (seen: 40% of decode time). */
+static inline const char *scan_gt(const char *x, const char *e, int *a0, int *a1) {
     /* the usual call, one-digit alleles "0/1" or "1|0", in one step */
     if (e - x >= 3 && is_digit(x[0]) && (x[1] == '/' || x[1] == '|') && is_digit(x[2]) &&
         (e - x == 3 || x[3] == ':' || x[3] == '\t')) {
-        a[0] = (int16_t)(x[0] - '0');
-        a[1] = (int16_t)(x[2] - '0');
+        *a0 = x[0] - '0';
+        *a1 = x[2] - '0';
         return x + 3;
     }
-    a[0] = -1; a[1] = -2;
+    *a0 = -1; *a1 = -2;
     if (x == e || *x == ':' || *x == '\t') return x;  /* empty GT: one missing allele */
     int na = 0;
     for (;;) {
@@ -165,7 +177,8 @@ static inline const char *scan_gt(const char *x, const char *e, int16_t *a) {
             v = 0;
             while (x < e && *x >= '0' && *x <= '9') { v = v * 10 + (*x - '0'); if (v > 32000) return NULL; x++; }
         } else return NULL;
-        if (na < 2) a[na] = (int16_t)v;
+        if (na == 0) *a0 = v;
+        else if (na == 1) *a1 = v;
         na++;
         if (x < e && (*x == '/' || *x == '|')) { x++; continue; }
         break;
@@ -174,7 +187,7 @@ static inline const char *scan_gt(const char *x, const char *e, int16_t *a) {
 }
 
 /* AD values: the first, those at the two GT alleles, and how many there are. */
-static inline const char *scan_ad(const char *x, const char *e, const int16_t *a, int32_t *v) {
+static inline const char *scan_ad(const char *x, const char *e, int a0, int a1, int32_t *v) {
     Py_ssize_t i = 0;
     v[0] = v[1] = v[2] = -1;
     for (;;) {
@@ -183,8 +196,8 @@ static inline const char *scan_ad(const char *x, const char *e, const int16_t *a
         if (!x) return NULL;
         if (val < 0) val = -1;
         if (i == 0) v[0] = val;
-        if (i == a[0]) v[1] = val;
-        if (i == a[1]) v[2] = val;
+        if (i == a0) v[1] = val;
+        if (i == a1) v[2] = val;
         i++;
         if (x < e && *x == ',') { x++; continue; }
         break;
@@ -285,6 +298,7 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
     Py_ssize_t ad_width = 0;
     int need_fix = 0;
     int32_t *ad = c->ad ? c->ad + r * n_out * 2 : c->m_ad;
+    int lazy_ad = !c->ad && !c->adref && c->m_ad;
     int32_t *adref = c->adref ? c->adref + r * n_out : NULL;
     if (c->last_kept_col < 0) return 0;
     Py_ssize_t ncol = 0;
@@ -297,11 +311,11 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
             int32_t dpv = -1, gqv = -1, adv[4] = {-1, -1, -1, 0};
             const char *adp = NULL;
             Py_ssize_t adn = 0;
-            int16_t a[2] = {-1, -2};
+            int a0 = -1, a1 = -2;
             int got_gt = 0;
             for (int k = 0;; k++) {
                 if (k == gt_i) {
-                    x = scan_gt(x, e, a);
+                    x = scan_gt(x, e, &a0, &a1);
                     got_gt = 1;
                 } else if (k == dp_i) {
                     x = scan_int(x, e, &dpv);
@@ -309,7 +323,14 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
                     x = scan_int(x, e, &gqv);
                 } else if (k == ad_i) {
                     adp = x;
-                    x = got_gt ? scan_ad(x, e, a, adv) : NULL;
+                    if (lazy_ad && got_gt && !(a0 >= 0 && a1 >= 0 && a0 != a1)) {
+                        /* only the mask reads AD, and only for heterozygous calls: skip it */
+                        while (x < e && *x != ':' && *x != '\t') x++;
+                        adn = x - adp;
+                        adv[3] = -2;
+                        goto next;
+                    }
+                    x = got_gt ? scan_ad(x, e, a0, a1, adv) : NULL;
                     if (!x) {  /* AD before GT in FORMAT, or odd values: read it again at the end */
                         x = adp;
                         while (x < e && *x != ':' && *x != '\t') x++;
@@ -319,6 +340,7 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
                 } else {
                     while (x < e && *x != ':' && *x != '\t') x++;
                 }
+            next:
                 if (!x || (x < e && *x != ':' && *x != '\t')) {
                     snprintf(c->err, sizeof c->err, "bad sample field");
                     return -1;
@@ -332,8 +354,8 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
                 }
             }
             if (!got_gt) { snprintf(c->err, sizeof c->err, "sample without GT"); return -1; }
-            gt[o * 2] = a[0];
-            gt[o * 2 + 1] = a[1];
+            gt[o * 2] = (int16_t)a0;
+            gt[o * 2 + 1] = (int16_t)a1;
             if (gq) gq[o] = gqv;
             if (dp) dp[o] = dpv;
             if (ad || adref) {
@@ -342,13 +364,10 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
                 int32_t p0 = -1, p1 = -1, v0 = -1;
                 if (adp && adv[3] >= 0) {  /* read inline: exact unless an allele lies past this AD */
                     Py_ssize_t nv = adv[3];
-                    if (nv > ad_width) ad_width = nv;
-                    if (a[0] >= 0) { if (a[0] < nv) p0 = adv[1]; else need_fix = 1; }
-                    if (a[1] >= 0) { if (a[1] < nv) p1 = adv[2]; else need_fix = 1; }
+                    if (a0 >= 0) { if (a0 < nv) p0 = adv[1]; else need_fix = 1; }
+                    if (a1 >= 0) { if (a1 < nv) p1 = adv[2]; else need_fix = 1; }
                     v0 = adv[0];
-                } else if (adp) {
-                    Py_ssize_t nv = count_values(adp, adn);
-                    if (nv > ad_width) ad_width = nv;
+                } else if (adp && adv[3] == -1) {
                     need_fix = 1;
                 }
                 if (ad) { ad[o * 2] = p0; ad[o * 2 + 1] = p1; }
@@ -365,6 +384,11 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
     }
     if (ncol != c->n_cols) { snprintf(c->err, sizeof c->err, "wrong number of sample columns"); return -1; }
     if (need_fix) {  /* rare: AD before GT, or an allele past a sample's AD (cyvcf2 pads, and clips past the widest) */
+        for (Py_ssize_t o = 0; o < n_out; o++) {
+            if (!c->ad_p[o]) continue;
+            Py_ssize_t nv = count_values(c->ad_p[o], c->ad_n[o]);
+            if (nv > ad_width) ad_width = nv;
+        }
         for (Py_ssize_t o = 0; o < n_out; o++) {
             const char *adp = c->ad_p[o];
             if (!adp) continue;

@@ -1,7 +1,7 @@
 """The fast reader: bgzipped VCF text decoded by goe's C decoder into :class:`RecordBatch` arrays.
 
 cyvcf2 decodes one record at a time into Python objects; this reader inflates
-whole BGZF blocks (ISA-L, else zlib) and hands megabytes of text to ``goe.vcf._textvcf``,
+whole BGZF blocks (libdeflate) and hands megabytes of text to ``goe.vcf._textvcf``,
 which fills the batch arrays directly. It starts at the index's virtual offset
 for the region (planned with the partitions). It gives exactly the batches of
 the cyvcf2 reader (tests compare both on every test VCF); anything it does not
@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import os
 import struct
-import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from types import ModuleType
 
+import deflate
 import numpy as np
 
 from goe.vcf.partition import Region
@@ -28,11 +27,6 @@ try:
 except ImportError:  # built without a C compiler: the cyvcf2 reader does all the work
     _textvcf = None
 
-inflate: ModuleType
-try:  # Intel ISA-L inflates about 3x faster than zlib
-    from isal import isal_zlib as inflate
-except ImportError:  # pragma: no cover - platforms without an isal wheel
-    inflate = zlib
 
 READ_BYTES = 1 << 20  # compressed bytes read at a time
 
@@ -51,7 +45,7 @@ def usable(path: Path, region: Region) -> bool:
     return available() and region.voff is not None and path.suffix != ".bcf"
 
 
-def _inflate(path: Path, voff: int) -> Iterator[list[bytes]]:
+def _inflate(path: Path, voff: int) -> Iterator[list[bytes | bytearray]]:
     """Decompressed text from virtual offset ``voff`` on, a few blocks at a time."""
     coff, uoff = voff >> 16, voff & 0xFFFF
     with path.open("rb") as fh:
@@ -62,7 +56,8 @@ def _inflate(path: Path, voff: int) -> Iterator[list[bytes]]:
             if not data and not pending:
                 return
             buf = pending + data if pending else data
-            out: list[bytes] = []
+            view = memoryview(buf)
+            out: list[bytes | bytearray] = []
             i, n = 0, len(buf)
             while n - i >= 18:
                 if buf[i : i + 4] != b"\x1f\x8b\x08\x04" or buf[i + 12 : i + 14] != b"BC":
@@ -70,12 +65,12 @@ def _inflate(path: Path, voff: int) -> Iterator[list[bytes]]:
                 bsize = struct.unpack_from("<H", buf, i + 16)[0] + 1
                 if n - i < bsize:
                     break
-                try:
-                    text = inflate.decompress(buf[i + 18 : i + bsize - 8], -15)
-                except (zlib.error, inflate.error) as exc:
-                    raise FastPathError(str(exc)) from None
                 crc, isize = struct.unpack_from("<II", buf, i + bsize - 8)
-                if len(text) != isize or inflate.crc32(text) != crc:
+                try:  # libdeflate: 1.4x ISA-L's speed here, 3x zlib's; the footer gives the size
+                    text = deflate.deflate_decompress(view[i + 18 : i + bsize - 8], isize) if isize else b""
+                except deflate.DeflateError as exc:
+                    raise FastPathError(f"BGZF block does not inflate ({exc})") from None
+                if len(text) != isize or deflate.crc32(text) != crc:
                     raise FastPathError("BGZF block fails its CRC/size check")
                 if uoff:
                     text, uoff = text[uoff:], 0
@@ -115,7 +110,7 @@ def iter_batches_fast(
     end = -1 if region.end is None else region.end
     keys = tuple(k.encode() for k in info_keys)
     floats = tuple(bool(f) for f in info_float)
-    text = b""
+    text: bytes | bytearray = b""
     offset = 0
     chunks = _inflate(path, region.voff)
     final = False
