@@ -83,10 +83,17 @@ def evaluate_filters(
             values = total[m]
         failing.append(~c.passes(values))
     names = [c.filter or c.id for c in vf.checks]
+    code = np.zeros(n_rows, dtype=np.int64)  # bit j: check j fails
+    for j, fails in enumerate(failing):
+        code |= fails.astype(np.int64) << j
+    # few distinct (input FILTER, failing checks) pairs: build each FILTER string once
+    made: dict[tuple[str | None, int], str] = {}
     out: list[str] = []
-    for r in range(n_rows):
-        given = input_filters[int(row_rec[r])]
-        parts = [f for f in (given.split(";") if given else []) if f and f != "PASS"]
-        parts += [names[j] for j, fails in enumerate(failing) if fails[r] and names[j] not in parts]
-        out.append(";".join(parts) if parts else "PASS")
+    for given, bits in zip([input_filters[i] for i in row_rec.tolist()], code.tolist(), strict=True):
+        value = made.get((given, bits))
+        if value is None:
+            parts = [f for f in (given.split(";") if given else []) if f and f != "PASS"]
+            parts += [names[j] for j in range(len(names)) if bits >> j & 1 and names[j] not in parts]
+            value = made[(given, bits)] = ";".join(parts) if parts else "PASS"
+        out.append(value)
     return out

@@ -12,7 +12,7 @@ import numpy as np
 
 from goe.cohort.groups import GroupSet
 from goe.errors import VcfError
-from goe.freq.alleles import select_alleles
+from goe.freq.alleles import Duplicates, select_alleles
 from goe.freq.counting import count_alleles
 from goe.freq.filters import VariantFilters, evaluate_filters
 from goe.freq.genotypes import GenotypeMask, apply_mask, apply_ploidy
@@ -70,8 +70,8 @@ def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) 
     result = PartResult(region.order, vcf_path)
     pending: list[AlleleRows] = []  # rows not yet in a Parquet part (one table per part: fewer polars calls)
     n_frame_rows = 0
-    last_pos, last_cell = 0, -1
-    seen_here: set[tuple[str, str]] = set()
+    last_cell = -1
+    duplicates = Duplicates()
     want = job.mask.fields()
     decoder_mask = job.mask.decoder_spec()
     # Parts are written under a temporary name and renamed when complete: a partition that a
@@ -90,22 +90,14 @@ def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) 
             ploidy = apply_ploidy(batch.gt, classes, groups.sex, stats)
             row_rec, row_allele, refs, alts = select_alleles(batch.refs, batch.alts, stats)
             # Drop exact duplicates (same POS, REF, ALT), as `bcftools norm -d exact` would.
-            keep = np.ones(len(row_rec), dtype=bool)
-            for r, i in enumerate(row_rec.tolist()):
-                pos = int(batch.pos[i])
-                if pos < last_pos:
-                    raise VcfError(
-                        f"{job.vcf}: records are not sorted ({region.contig}:{pos} after {region.contig}:{last_pos})",
-                        hint="sort it: bcftools sort -Oz -o sorted.vcf.gz && bcftools index sorted.vcf.gz",
-                    )
-                if pos != last_pos:
-                    seen_here.clear()
-                    last_pos = pos
-                key = (refs[r], alts[r])
-                if key in seen_here:
-                    keep[r] = False
-                    stats["alleles_dropped_duplicate"] += 1
-                seen_here.add(key)
+            try:
+                keep = duplicates.keep(batch.pos[row_rec], refs, alts, stats)
+            except ValueError as exc:
+                pos, last = exc.args
+                raise VcfError(
+                    f"{job.vcf}: records are not sorted ({region.contig}:{pos} after {region.contig}:{last})",
+                    hint="sort it: bcftools sort -Oz -o sorted.vcf.gz && bcftools index sorted.vcf.gz",
+                ) from None
             if not keep.all():
                 row_rec, row_allele = row_rec[keep], row_allele[keep]
                 refs = [x for x, k in zip(refs, keep, strict=True) if k]
@@ -120,11 +112,13 @@ def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) 
                 filters = evaluate_filters(job.filters, batch.qual, batch.info, total, row_rec, batch.filters)
                 withheld = withheld_rows(counts.ac, counts.an, job.min_allele_count)
                 stats["alleles_written"] += len(row_rec)
-                stats["alleles_pass"] += sum(f == "PASS" for f in filters)
-                for f in filters:
-                    if f != "PASS":
+                stats["alleles_pass"] += 0  # the count is in the manifest even when none passes
+                for f, n in Counter(filters).items():
+                    if f == "PASS":
+                        stats["alleles_pass"] += n
+                    else:
                         for name in f.split(";"):
-                            stats[f"alleles_filtered_{name}"] += 1
+                            stats[f"alleles_filtered_{name}"] += n
                 stats["population_rows_withheld"] += int(withheld.sum())
                 stats["alleles_with_withheld_rows"] += int(withheld.any(axis=1).sum())
                 rows = AlleleRows(
@@ -159,6 +153,7 @@ def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) 
 def _write_rows(job: FreqJob, pending: list[AlleleRows], labels: list[str], k: int) -> Path:
     path = job.part_dir / f"part{job.region.order:06d}_{k:04d}.parquet"
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    long_table(AlleleRows.concat(pending), labels).write_parquet(tmp)
+    # parts are read once, by the finaliser: fast lz4, no statistics (the final file has zstd and both)
+    long_table(AlleleRows.concat(pending), labels).write_parquet(tmp, compression="lz4", statistics=False)
     os.replace(tmp, path)
     return path
