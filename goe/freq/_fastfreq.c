@@ -217,6 +217,11 @@ done:
     return ret;
 }
 
+/* Genotype allele classes for the one-ALT histogram: not called, REF, the ALT, another allele. */
+#define N_CODES 32
+#define HOM_REF_CODE ((1 * 4 + 1) * 2 + 1)  /* 0/0, a call expected */
+static inline int gclass(int a) { return a < 0 ? 0 : (a > 1 ? 3 : a + 1); }
+
 /* count(gt, ploidy, row_rec, row_allele, leaf, leaf_ptr, leaf_idx, G, out)
  * gt int16 (B, n, 2) after the ploidy step; ploidy int8 (B, n); row_rec, row_allele int64 (R), row_rec
  * non-decreasing; leaf int32 (n): each sample's leaf, the set of groups it belongs to (e.g. DE_F), and
@@ -230,6 +235,8 @@ static PyObject *count(PyObject *self, PyObject *args) {
         return NULL;
     PyObject *ret = NULL;
     int64_t *acc = NULL, *lrow = NULL;
+    int32_t *hist = NULL;
+    int64_t *leaf_n = NULL;
     Py_ssize_t *amap = NULL;
     Py_ssize_t R = rrb.len / 8, n = lfb.len / 4, L = lpb.len / 4 - 1;
     Py_ssize_t B = n > 0 ? gtb.len / (n * 4) : 0;
@@ -261,8 +268,11 @@ static PyObject *count(PyObject *self, PyObject *args) {
         if (li[k] < 0 || li[k] >= G) { PyErr_SetString(PyExc_ValueError, "count: bad group index"); goto done; }
     acc = PyMem_Calloc((size_t)(4 * L), sizeof(int64_t));
     lrow = PyMem_Calloc((size_t)(3 * L * (max_rows > 0 ? max_rows : 1)), sizeof(int64_t));
+    hist = PyMem_Malloc(sizeof(int32_t) * (size_t)(L * N_CODES));
+    leaf_n = PyMem_Calloc((size_t)L, sizeof(int64_t));
     amap = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(max_allele + 1));
-    if (!acc || !lrow || !amap) { PyErr_NoMemory(); goto done; }
+    if (!acc || !lrow || !amap || !hist || !leaf_n) { PyErr_NoMemory(); goto done; }
+    for (Py_ssize_t s = 0; s < n; s++) leaf_n[leaf[s]]++;
     for (int64_t k = 0; k <= max_allele; k++) amap[k] = -1;
     Py_ssize_t RG = R * G;
     int64_t *AN = out, *NS = out + RG, *NE = out + 2 * RG, *ND = out + 3 * RG;
@@ -279,7 +289,35 @@ static PyObject *count(PyObject *self, PyObject *args) {
         int64_t *lhom = lrow, *lhet = lrow + L * nr, *lhemi = lrow + 2 * L * nr;  /* [row][leaf] */
         const int16_t *g = gt + rec * n * 2;
         const int8_t *p = pl + rec * n;
-        for (Py_ssize_t s = 0; s < n; s++) {
+        if (nr == 1 && ra[r0] == 1) {
+            /* the usual record, one ALT: a histogram of genotype classes per leaf, then the sums from
+             * the classes; 0/0 calls, most of them, are not even looked up */
+            memset(hist, 0, sizeof(int32_t) * (size_t)(L * N_CODES));
+            for (Py_ssize_t s = 0; s < n; s++) {
+                uint32_t pair;
+                memcpy(&pair, g + 2 * s, 4);
+                if (pair == 0 && p[s] > 0) continue;  /* 0/0 where a call is expected: counted by difference */
+                int code = (gclass(g[2 * s]) * 4 + gclass(g[2 * s + 1])) * 2 + (p[s] > 0);
+                hist[leaf[s] * N_CODES + code]++;
+            }
+            for (Py_ssize_t l = 0; l < L; l++) {
+                int64_t *a = acc + 4 * l, others = 0;
+                const int32_t *h = hist + l * N_CODES;
+                for (int code = 0; code < N_CODES; code++) others += h[code];
+                for (int code = 0; code < N_CODES; code++) {
+                    int64_t k = code == HOM_REF_CODE ? leaf_n[l] - others : h[code];
+                    if (!k) continue;
+                    int x0 = code / 8, x1 = (code / 2) % 4, c0 = x0 > 0, c1 = x1 > 0, nc = c0 + c1, dip = c0 & c1;
+                    a[0] += nc * k; a[1] += (nc > 0) * k; a[2] += (code & 1) * k; a[3] += dip * k;
+                    if (dip) {
+                        if (x0 == x1) { if (x0 == 2) lhom[l] += k; }
+                        else lhet[l] += k * ((x0 == 2) + (x1 == 2));
+                    } else if (nc && (c0 ? x0 : x1) == 2) {
+                        lhemi[l] += k;
+                    }
+                }
+            }
+        } else for (Py_ssize_t s = 0; s < n; s++) {
             int a0 = g[2 * s], a1 = g[2 * s + 1];
             int c0 = a0 >= 0, c1 = a1 >= 0, nc = c0 + c1, dip = c0 & c1;
             int32_t l = leaf[s];
@@ -321,6 +359,8 @@ static PyObject *count(PyObject *self, PyObject *args) {
 done:
     PyMem_Free(acc);
     PyMem_Free(lrow);
+    PyMem_Free(hist);
+    PyMem_Free(leaf_n);
     PyMem_Free(amap);
     PyBuffer_Release(&gtb); PyBuffer_Release(&plb); PyBuffer_Release(&rrb); PyBuffer_Release(&rab);
     PyBuffer_Release(&lfb); PyBuffer_Release(&lpb); PyBuffer_Release(&lib); PyBuffer_Release(&outb);
