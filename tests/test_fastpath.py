@@ -191,6 +191,11 @@ MASKS = [
     {"gq": ("!=", 99), "dp": ("<", 35)},
     {"ab": (">=", 0.3)},
     {"dp": ("==", 12), "gq": ("<=", 60)},
+    # thresholds between integers (GQ and DP are integers: the decoder turns checks into ranges)
+    {"gq": (">", 29.5), "dp": ("between", (9.5, 30.2))},
+    {"gq": ("<", 60.5), "dp": ("!=", 12.5)},
+    {"gq": ("==", 20.5), "dp": (">=", 10.01)},
+    {"gq": ("!=", 50), "dp": ("<=", 31.9)},
 ]
 
 

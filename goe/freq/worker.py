@@ -24,6 +24,7 @@ from goe.privacy.floor import withheld_rows
 from goe.vcf.bgzf import BgzfWriter
 from goe.vcf.partition import GRID, Region
 from goe.vcf.reader import iter_batches
+from goe.vcf.tbi import PartIndex
 
 # Long-table rows a worker holds before writing a Parquet part: bounds its memory (about
 # 100 bytes a row) whatever the number of sites.
@@ -54,6 +55,7 @@ class PartResult:
     vcf_part: Path | None
     parquet_parts: list[Path] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
+    index: PartIndex | None = None  # the tabix index of vcf_part (offsets from the part's start)
 
 
 def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) -> PartResult:
@@ -78,6 +80,8 @@ def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) 
     # cluster runs again (its first worker died after finishing it) never truncates a part the
     # finaliser is reading.
     tmp_vcf = vcf_path.with_name(f"{vcf_path.name}.{os.getpid()}.tmp")
+    lines: list[tuple[np.ndarray, ...]] = []  # per batch: POS, REF length, line start and end in the stream
+    stream = 0
     with tmp_vcf.open("wb") as fh:
         writer = BgzfWriter(fh)
         for batch in iter_batches(job.vcf, region, job.samples, job.filters.info_keys, want, job.batch_size,
@@ -126,6 +130,9 @@ def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) 
                     refs, alts, batch.qual[row_rec], filters, counts, withheld,
                 )
                 text, ends = vcf_text(rows, keys)
+                reflen = np.fromiter(map(len, rows.refs), dtype=np.int64, count=len(rows.refs))
+                lines.append((rows.pos, reflen, stream + ends - np.diff(ends, prepend=0), stream + ends))
+                stream += len(text)
                 cells = (rows.pos - 1) // GRID  # 1-based POS; regions start at k * GRID + 1
                 new_cell = np.flatnonzero(cells != np.concatenate([[last_cell], cells[:-1]]))
                 done = 0
@@ -144,6 +151,10 @@ def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) 
             report(n_rec)
         writer.close(eof=False)
     os.replace(tmp_vcf, vcf_path)
+    cols = [np.concatenate(c) for c in zip(*lines, strict=True)] if lines else [np.zeros(0, np.int64)] * 4
+    pos, reflen, starts, stops = cols
+    result.index = PartIndex.build(region.contig, pos - 1, pos - 1 + reflen, writer.voffsets(starts),
+                                   writer.voffsets(stops, ends=True))
     if pending:
         result.parquet_parts.append(_write_rows(job, pending, labels, len(result.parquet_parts)))
     result.stats = dict(stats)

@@ -24,6 +24,7 @@ from goe.privacy.floor import withheld_rows
 from goe.vcf.bgzf import BgzfWriter
 from goe.vcf.htslib_log import capture_htslib
 from goe.vcf.partition import GRID
+from goe.vcf.tbi import PartIndex
 
 PAD = 10_000  # normalisation may move an indel left by this much across a region edge
 STATS = ("AC", "AN", "Hom", "Het", "Hemi")
@@ -65,6 +66,7 @@ class MergePart:
     vcf_part: Path | None
     parquet_parts: list[Path] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
+    index: PartIndex | None = None  # the tabix index of vcf_part (offsets from the part's start)
 
 
 def _value(info: object, info_id: str | None, k: int) -> int | None:
@@ -134,6 +136,7 @@ def run_merge_part(job: MergeJob, report: Callable[[int], None] = lambda n: None
     # written under temporary names and renamed when complete (see goe.freq.worker)
     assert part.vcf_part is not None
     tmp_vcf = part.vcf_part.with_name(f"{part.vcf_part.name}.{os.getpid()}.tmp")
+    bounds = [0]  # each line's start in the uncompressed stream, and the end of the last
     with tmp_vcf.open("wb") as fh:
         writer = BgzfWriter(fh)
         if keys:
@@ -150,7 +153,9 @@ def run_merge_part(job: MergeJob, report: Callable[[int], None] = lambda n: None
                 if cell != last_cell:
                     writer.boundary()
                     last_cell = cell
-                writer.write(line.encode())
+                data = line.encode()
+                writer.write(data)
+                bounds.append(bounds[-1] + len(data))
             frame: pl.DataFrame = merged_frame(job, keys, merged, withheld)
             path = job.part_dir / f"merge{job.order:06d}.parquet"
             tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -159,6 +164,10 @@ def run_merge_part(job: MergeJob, report: Callable[[int], None] = lambda n: None
             part.parquet_parts.append(path)
         writer.close(eof=False)
     os.replace(tmp_vcf, part.vcf_part)
+    beg = np.array([k[0] - 1 for k in keys], dtype=np.int64)
+    line_at = np.array(bounds, dtype=np.int64)
+    part.index = PartIndex.build(job.out_contig, beg, beg + np.array([len(k[1]) for k in keys], dtype=np.int64),
+                                 writer.voffsets(line_at[:-1]), writer.voffsets(line_at[1:], ends=True))
     part.stats = dict(stats)
     report(len(keys))
     return part

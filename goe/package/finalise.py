@@ -28,6 +28,7 @@ from goe.package.staging import sha256_file
 from goe.progress import Progress
 from goe.vcf.bgzf import BgzfWriter
 from goe.vcf.reader import BGZF_EOF, VcfInfo
+from goe.vcf.tbi import PartIndex, write_tbi
 
 FORMAT_NAME = "goe-frequency-package"
 FORMAT_VERSION = 1
@@ -107,25 +108,39 @@ def sites_header(spec: PackageSpec) -> str:
 
 
 def join_parts(folder: Path, header: str, parts: list[Any], schema: dict[str, Any]) -> tuple[Path, Path]:
-    """Join partition parts in plan order: sites.vcf.gz (+ .tbi) and frequencies.parquet."""
+    """Join partition parts in plan order: sites.vcf.gz (+ .tbi) and frequencies.parquet.
+
+    Parts that carry their own index (``part.index``, a :class:`~goe.vcf.tbi.PartIndex`) give
+    the ``.tbi`` without reading the joined file again; otherwise htslib indexes it.
+    """
     parts = sorted(parts, key=lambda p: p.order)
     sites = folder / SITES
-    with sites.open("wb") as fh:
-        writer = BgzfWriter(fh)
-        writer.write(header.encode())
-        writer.close(eof=False)
-        for p in parts:
-            if p.vcf_part is not None and p.vcf_part.exists():
-                with p.vcf_part.open("rb") as src:
-                    shutil.copyfileobj(src, fh, 1 << 20)
-        fh.write(BGZF_EOF)
     parquet = folder / PARQUET
     chunks = [pl.scan_parquet(path) for p in parts for path in p.parquet_parts]
     frame = pl.concat(chunks) if chunks else pl.LazyFrame(schema=schema)
-    # polars writes the Parquet on its own threads while htslib indexes the sites VCF
+    # polars writes the Parquet on its own threads while the sites VCF is joined and indexed
     with ThreadPoolExecutor(1) as pool:
         written = pool.submit(frame.sink_parquet, parquet, row_group_size=1 << 17, statistics=True)
-        pysam.tabix_index(str(sites), preset="vcf", force=True)
+        indexes: list[PartIndex] | None = []
+        with sites.open("wb") as fh:
+            writer = BgzfWriter(fh)
+            writer.write(header.encode())
+            writer.close(eof=False)
+            for p in parts:
+                if p.vcf_part is None or not p.vcf_part.exists():
+                    continue
+                part_index = getattr(p, "index", None)
+                if indexes is not None and part_index is not None:
+                    indexes.append(part_index.shifted(fh.tell()))
+                else:
+                    indexes = None
+                with p.vcf_part.open("rb") as src:
+                    shutil.copyfileobj(src, fh, 1 << 20)
+            fh.write(BGZF_EOF)
+        if indexes is not None:
+            write_tbi(sites.with_name(SITES + ".tbi"), indexes)
+        else:
+            pysam.tabix_index(str(sites), preset="vcf", force=True)
         written.result()
     return sites, parquet
 

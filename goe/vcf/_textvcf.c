@@ -46,6 +46,8 @@ typedef struct {
     /* the genotype mask: per check (GQ, DP, AB) an operator (0 = off) and bounds; counts by reason */
     int mask_on, m_op[3];
     double m_lo[3], m_hi[3];
+    int64_t i_lo[2], i_hi[2];  /* GQ and DP are integers: each check as "passes iff (lo <= v <= hi) != inv" */
+    int i_inv[2];
     int32_t *m_gq, *m_dp, *m_ad;  /* one line's values when the batch arrays are not wanted */
     int64_t *m_count;  /* masked by GQ, DP, AB, in all */
     char err[256];
@@ -66,6 +68,25 @@ static inline int passes(int op, double lo, double hi, double v) {
     }
 }
 
+/* An operator on a double threshold, for integer values, as the range [*lo, *hi] that passes (or, with
+ * *inv, the range that fails): the same decisions as passes() for every integer. */
+static void int_range(int op, double lo, double hi, int64_t *ilo, int64_t *ihi, int *inv) {
+    const double big = 1e15;
+    lo = lo < -big ? -big : (lo > big ? big : lo);
+    hi = hi < -big ? -big : (hi > big ? big : hi);
+    *ilo = -(int64_t)1 << 50; *ihi = (int64_t)1 << 50; *inv = 0;
+    switch (op) {
+    case OP_LT: *ihi = (int64_t)ceil(lo) - 1; break;
+    case OP_LE: *ihi = (int64_t)floor(lo); break;
+    case OP_GT: *ilo = (int64_t)floor(lo) + 1; break;
+    case OP_GE: *ilo = (int64_t)ceil(lo); break;
+    case OP_EQ: *ilo = (int64_t)ceil(lo); *ihi = (int64_t)floor(lo); break;  /* empty unless integral */
+    case OP_NE: *ilo = (int64_t)ceil(lo); *ihi = (int64_t)floor(lo); *inv = 1; break;
+    case OP_BETWEEN: *ilo = (int64_t)ceil(lo); *ihi = (int64_t)floor(hi); break;
+    default: break;
+    }
+}
+
 /* goe.freq.genotypes.apply_mask on one line: a called genotype fails on GQ or DP (present and not
  * passing), or, heterozygous, on the allele balance of its two alleles' AD; its called alleles
  * become missing. */
@@ -75,8 +96,14 @@ static void mask_line(ctx_t *c, int16_t *gt, const int32_t *gq, const int32_t *d
         int a0 = gt[2 * o], a1 = gt[2 * o + 1];
         if (a0 < 0 && a1 < 0) continue;
         int fail = 0;
-        if (c->m_op[0] && gq[o] >= 0 && !passes(c->m_op[0], c->m_lo[0], c->m_hi[0], (double)gq[o])) { k[0]++; fail = 1; }
-        if (c->m_op[1] && dp[o] >= 0 && !passes(c->m_op[1], c->m_lo[1], c->m_hi[1], (double)dp[o])) { k[1]++; fail = 1; }
+        if (c->m_op[0] && gq[o] >= 0 && ((gq[o] >= c->i_lo[0]) & (gq[o] <= c->i_hi[0])) == c->i_inv[0]) {
+            k[0]++;
+            fail = 1;
+        }
+        if (c->m_op[1] && dp[o] >= 0 && ((dp[o] >= c->i_lo[1]) & (dp[o] <= c->i_hi[1])) == c->i_inv[1]) {
+            k[1]++;
+            fail = 1;
+        }
         if (c->m_op[2] && a0 >= 0 && a1 >= 0 && a0 != a1) {
             double d0 = (double)ad[2 * o], d1 = (double)ad[2 * o + 1], total = d0 + d1;
             if (d0 >= 0 && d1 >= 0 && total > 0) {
@@ -361,6 +388,7 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
             if (ad || adref) {
                 c->ad_p[o] = adp;
                 c->ad_n[o] = adn;
+                if (adv[3] == -2) goto sample_done;  /* AD skipped: the mask will not read it */
                 int32_t p0 = -1, p1 = -1, v0 = -1;
                 if (adp && adv[3] >= 0) {  /* read inline: exact unless an allele lies past this AD */
                     Py_ssize_t nv = adv[3];
@@ -373,6 +401,7 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
                 if (ad) { ad[o * 2] = p0; ad[o * 2 + 1] = p1; }
                 if (adref) adref[o] = v0;
             }
+        sample_done:;
         } else {
             const char *t = memchr(x, '\t', (size_t)(e - x));
             x = t ? t : e;
@@ -504,6 +533,7 @@ static PyObject *parse(PyObject *self, PyObject *args) {
         if (!v[8].obj) { PyErr_SetString(PyExc_ValueError, "mask needs mask_count"); goto done; }
         c.m_count = v[8].buf;
         c.mask_on = c.m_op[0] || c.m_op[1] || c.m_op[2];
+        for (int k = 0; k < 2; k++) int_range(c.m_op[k], c.m_lo[k], c.m_hi[k], &c.i_lo[k], &c.i_hi[k], &c.i_inv[k]);
         if ((c.m_op[0] && !c.gq && !(c.m_gq = PyMem_Malloc(nn * 4))) ||
             (c.m_op[1] && !c.dp && !(c.m_dp = PyMem_Malloc(nn * 4))) ||
             (c.m_op[2] && !c.ad && !(c.m_ad = PyMem_Malloc(nn * 8)))) {

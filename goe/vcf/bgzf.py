@@ -10,6 +10,7 @@ import struct
 from typing import BinaryIO
 
 import deflate
+import numpy as np
 
 from goe.vcf.reader import BGZF_EOF
 
@@ -32,11 +33,40 @@ def compress_block(data: bytes | memoryview, level: int = DEFAULT_LEVEL) -> byte
 
 
 class BgzfWriter:
-    """Write bytes as BGZF blocks to an open binary file."""
+    """Write bytes as BGZF blocks to an open binary file.
+
+    ``block_starts`` keeps, for every block written, the uncompressed position of its first
+    byte and the compressed offset of the block (both from where this writer started), so
+    :meth:`voffsets` can turn stream positions into virtual offsets.
+    """
 
     def __init__(self, fh: BinaryIO, level: int = DEFAULT_LEVEL) -> None:
         self.fh, self.level = fh, level
         self.buf = bytearray()
+        self.ustarts: list[int] = []
+        self.cstarts: list[int] = []
+        self._u = self._c = 0
+
+    def _emit(self, data: bytes | memoryview) -> None:
+        block = compress_block(data, self.level)
+        self.ustarts.append(self._u)
+        self.cstarts.append(self._c)
+        self._u += len(data)
+        self._c += len(block)
+        self.fh.write(block)
+
+    def voffsets(self, positions: np.ndarray, ends: bool = False) -> np.ndarray:
+        """Virtual offsets of uncompressed stream positions (all written already).
+
+        With ``ends``, a position at a block boundary is the end of the block before it
+        (as htslib reports the offset after a record), else the start of the next.
+        """
+        if not len(positions):
+            return np.zeros(0, dtype=np.int64)
+        ustarts = np.asarray(self.ustarts, dtype=np.int64)
+        k = np.searchsorted(ustarts, positions, side="left" if ends else "right") - 1
+        k = np.maximum(k, 0)
+        return (np.asarray(self.cstarts, dtype=np.int64)[k] << 16) | (positions - ustarts[k])
 
     def write(self, data: bytes) -> None:
         view = memoryview(data)
@@ -46,17 +76,17 @@ class BgzfWriter:
             view = view[take:]
             if len(self.buf) < BLOCK_DATA:
                 return
-            self.fh.write(compress_block(bytes(self.buf), self.level))
+            self._emit(bytes(self.buf))
             self.buf.clear()
         full = len(view) - len(view) % BLOCK_DATA
         for i in range(0, full, BLOCK_DATA):  # whole blocks straight from the caller's bytes
-            self.fh.write(compress_block(view[i : i + BLOCK_DATA], self.level))
+            self._emit(view[i : i + BLOCK_DATA])
         self.buf += view[full:]
 
     def boundary(self) -> None:
         """End the current block here (no-op when empty)."""
         if self.buf:
-            self.fh.write(compress_block(bytes(self.buf), self.level))
+            self._emit(bytes(self.buf))
             self.buf.clear()
 
     def close(self, eof: bool = True) -> None:

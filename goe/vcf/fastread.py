@@ -12,6 +12,7 @@ htslib's words. BCF input always takes the cyvcf2 reader.
 
 from __future__ import annotations
 
+import mmap
 import os
 import struct
 from collections.abc import Iterator, Sequence
@@ -28,7 +29,7 @@ except ImportError:  # built without a C compiler: the cyvcf2 reader does all th
     _textvcf = None
 
 
-READ_BYTES = 1 << 20  # compressed bytes read at a time
+READ_BYTES = 1 << 20  # compressed bytes inflated at a time
 
 
 class FastPathError(Exception):
@@ -46,43 +47,52 @@ def usable(path: Path, region: Region) -> bool:
 
 
 def _inflate(path: Path, voff: int) -> Iterator[list[bytes | bytearray]]:
-    """Decompressed text from virtual offset ``voff`` on, a few blocks at a time."""
+    """Decompressed text from virtual offset ``voff`` on, a few blocks at a time.
+
+    The file is memory-mapped: blocks are inflated from the page cache, never copied first.
+    """
     coff, uoff = voff >> 16, voff & 0xFFFF
     with path.open("rb") as fh:
-        fh.seek(coff)
-        pending = b""
-        while True:
-            data = fh.read(READ_BYTES)
-            if not data and not pending:
-                return
-            buf = pending + data if pending else data
-            view = memoryview(buf)
-            out: list[bytes | bytearray] = []
-            i, n = 0, len(buf)
-            while n - i >= 18:
-                if buf[i : i + 4] != b"\x1f\x8b\x08\x04" or buf[i + 12 : i + 14] != b"BC":
-                    raise FastPathError("not a standard BGZF block")
-                bsize = struct.unpack_from("<H", buf, i + 16)[0] + 1
-                if n - i < bsize:
-                    break
-                crc, isize = struct.unpack_from("<II", buf, i + bsize - 8)
-                try:  # libdeflate: 1.4x ISA-L's speed here, 3x zlib's; the footer gives the size
-                    text = deflate.deflate_decompress(view[i + 18 : i + bsize - 8], isize) if isize else b""
-                except deflate.DeflateError as exc:
-                    raise FastPathError(f"BGZF block does not inflate ({exc})") from None
-                if len(text) != isize or deflate.crc32(text) != crc:
-                    raise FastPathError("BGZF block fails its CRC/size check")
-                if uoff:
-                    text, uoff = text[uoff:], 0
-                out.append(text)
-                i += bsize
-            pending = buf[i:]
-            if not data and pending:
-                raise FastPathError("truncated BGZF block")
-            if out:
-                yield out
-            elif not data:
-                return
+        size = os.fstat(fh.fileno()).st_size
+        if coff >= size:
+            return
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            view = memoryview(mm)
+            try:
+                yield from _blocks(view, coff, uoff)
+            finally:
+                view.release()  # before the map closes, also when the reader stops early
+
+
+def _blocks(view: memoryview, i: int, uoff: int) -> Iterator[list[bytes | bytearray]]:
+    n = len(view)
+    out: list[bytes | bytearray] = []
+    got = 0
+    while n - i >= 18:
+        if view[i : i + 4] != b"\x1f\x8b\x08\x04" or view[i + 12 : i + 14] != b"BC":
+            raise FastPathError("not a standard BGZF block")
+        bsize = struct.unpack_from("<H", view, i + 16)[0] + 1
+        if n - i < bsize:
+            break
+        crc, isize = struct.unpack_from("<II", view, i + bsize - 8)
+        try:  # libdeflate: 1.4x ISA-L's speed here, 3x zlib's; the footer gives the size
+            text = deflate.deflate_decompress(view[i + 18 : i + bsize - 8], isize) if isize else b""
+        except deflate.DeflateError as exc:
+            raise FastPathError(f"BGZF block does not inflate ({exc})") from None
+        if len(text) != isize or deflate.crc32(text) != crc:
+            raise FastPathError("BGZF block fails its CRC/size check")
+        if uoff:
+            text, uoff = text[uoff:], 0
+        out.append(text)
+        got += bsize
+        i += bsize
+        if got >= READ_BYTES:
+            yield out
+            out, got = [], 0
+    if n - i:
+        raise FastPathError("truncated BGZF block")
+    if out:
+        yield out
 
 
 def iter_batches_fast(
@@ -110,7 +120,8 @@ def iter_batches_fast(
     end = -1 if region.end is None else region.end
     keys = tuple(k.encode() for k in info_keys)
     floats = tuple(bool(f) for f in info_float)
-    text: bytes | bytearray = b""
+    text: bytes | bytearray | memoryview = b""
+    store = memoryview(bytearray())  # reused for the text of each chunk: no fresh pages to fault in
     offset = 0
     chunks = _inflate(path, region.voff)
     final = False
@@ -146,14 +157,22 @@ def iter_batches_fast(
         if status == 0:
             if final:
                 return
-            rest = text[offset:]  # the start of a line (small)
+            rest = bytes(text[offset:])  # the start of a line (small)
             offset = 0
             nxt = next(chunks, None)
             if nxt is None:
                 final = True
                 text = rest
-            else:  # one copy of the new text, with the partial line in front
-                text = b"".join([rest, *nxt]) if rest or len(nxt) > 1 else nxt[0]
+            else:  # the partial line, then the new text
+                need = len(rest) + sum(len(b) for b in nxt)
+                if len(store) < need:
+                    store = memoryview(bytearray(need + need // 4))
+                store[: len(rest)] = rest
+                at = len(rest)
+                for b in nxt:
+                    store[at : at + len(b)] = b
+                    at += len(b)
+                text = store[:at]
 
 
 def _alloc(cap: int, n: int, n_info: int, want: frozenset[str]) -> dict:
