@@ -49,6 +49,7 @@ typedef struct {
     int64_t i_lo[2], i_hi[2];  /* GQ and DP are integers: each check as "passes iff (lo <= v <= hi) != inv" */
     int i_inv[2];
     int32_t *m_gq, *m_dp, *m_ad;  /* one line's values when the batch arrays are not wanted */
+    int32_t *m_fail;  /* one line's samples that fail the mask */
     int64_t *m_count;  /* masked by GQ, DP, AB, in all */
     char err[256];
 } ctx_t;
@@ -126,7 +127,23 @@ static void mask_line(ctx_t *c, int16_t *gt, const int32_t *gq, const int32_t *d
 static inline int is_sep(char c) { return c == ':' || c == '\t' || c == ','; }
 
 static inline const char *scan_int(const char *x, const char *e, int32_t *out) {
-    if (x < e) {  /* the usual value: a few digits, then a separator */
+    if (e - x >= 4) {  /* one to three digits then a separator, the values of DP, GQ and AD */
+        unsigned d0 = (unsigned char)x[0] - '0', d1 = (unsigned char)x[1] - '0';
+        if (d0 < 10) {
+            if (d1 >= 10) {
+                if (is_sep(x[1])) { *out = (int32_t)d0; return x + 1; }
+            } else {
+                unsigned d2 = (unsigned char)x[2] - '0';
+                if (d2 >= 10) {
+                    if (is_sep(x[2])) { *out = (int32_t)(d0 * 10 + d1); return x + 2; }
+                } else if (is_sep(x[3])) {
+                    *out = (int32_t)(d0 * 100 + d1 * 10 + d2);
+                    return x + 3;
+                }
+            }
+        }
+    }
+    if (x < e) {  /* a few digits, then a separator */
         unsigned d = (unsigned char)*x - '0';
         if (d < 10) {
             const char *y = x + 1;
@@ -180,6 +197,25 @@ static Py_ssize_t count_values(const char *s, Py_ssize_t n) {
     Py_ssize_t k = 1;
     for (Py_ssize_t i = 0; i < n; i++) k += s[i] == ',';
     return k;
+}
+
+/* The end of a sample subfield: the next ':' or tab (or e), eight bytes at a time. */
+static inline const char *skip_field(const char *x, const char *e) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    while (e - x >= 8) {
+        uint64_t w, t, k;
+        memcpy(&w, x, 8);
+        t = w ^ (ones * '\t');
+        k = w ^ (ones * ':');
+        /* a zero byte in t or k: the lowest flagged byte is the first match (little-endian) */
+        uint64_t z = ((t - ones) & ~t & highs) | ((k - ones) & ~k & highs);
+        if (z) return x + (__builtin_ctzll(z) >> 3);
+        x += 8;
+    }
+#endif
+    while (x < e && *x != ':' && *x != '\t') x++;
+    return x;
 }
 
 static inline int is_digit(char ch) { return ch >= '0' && ch <= '9'; }
@@ -326,6 +362,8 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
     int need_fix = 0;
     int32_t *ad = c->ad ? c->ad + r * n_out * 2 : c->m_ad;
     int lazy_ad = !c->ad && !c->adref && c->m_ad;
+    int64_t n_mask[3] = {0, 0, 0};
+    Py_ssize_t n_fail = 0;
     int32_t *adref = c->adref ? c->adref + r * n_out : NULL;
     if (c->last_kept_col < 0) return 0;
     Py_ssize_t ncol = 0;
@@ -352,7 +390,7 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
                     adp = x;
                     if (lazy_ad && got_gt && !(a0 >= 0 && a1 >= 0 && a0 != a1)) {
                         /* only the mask reads AD, and only for heterozygous calls: skip it */
-                        while (x < e && *x != ':' && *x != '\t') x++;
+                        x = skip_field(x, e);
                         adn = x - adp;
                         adv[3] = -2;
                         goto next;
@@ -360,12 +398,12 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
                     x = got_gt ? scan_ad(x, e, a0, a1, adv) : NULL;
                     if (!x) {  /* AD before GT in FORMAT, or odd values: read it again at the end */
                         x = adp;
-                        while (x < e && *x != ':' && *x != '\t') x++;
+                        x = skip_field(x, e);
                         adv[3] = -1;
                     }
                     adn = x - adp;
                 } else {
-                    while (x < e && *x != ':' && *x != '\t') x++;
+                    x = skip_field(x, e);
                 }
             next:
                 if (!x || (x < e && *x != ':' && *x != '\t')) {
@@ -385,11 +423,12 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
             gt[o * 2 + 1] = (int16_t)a1;
             if (gq) gq[o] = gqv;
             if (dp) dp[o] = dpv;
+            int32_t p0 = -1, p1 = -1;
             if (ad || adref) {
                 c->ad_p[o] = adp;
                 c->ad_n[o] = adn;
                 if (adv[3] == -2) goto sample_done;  /* AD skipped: the mask will not read it */
-                int32_t p0 = -1, p1 = -1, v0 = -1;
+                int32_t v0 = -1;
                 if (adp && adv[3] >= 0) {  /* read inline: exact unless an allele lies past this AD */
                     Py_ssize_t nv = adv[3];
                     if (a0 >= 0) { if (a0 < nv) p0 = adv[1]; else need_fix = 1; }
@@ -401,7 +440,24 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
                 if (ad) { ad[o * 2] = p0; ad[o * 2 + 1] = p1; }
                 if (adref) adref[o] = v0;
             }
-        sample_done:;
+        sample_done:
+            if (c->mask_on && (a0 >= 0 || a1 >= 0)) {  /* the mask, decided while the values are at hand */
+                int fail = 0;
+                if (c->m_op[0] && gqv >= 0 && ((gqv >= c->i_lo[0]) & (gqv <= c->i_hi[0])) == c->i_inv[0]) {
+                    n_mask[0]++;
+                    fail = 1;
+                }
+                if (c->m_op[1] && dpv >= 0 && ((dpv >= c->i_lo[1]) & (dpv <= c->i_hi[1])) == c->i_inv[1]) {
+                    n_mask[1]++;
+                    fail = 1;
+                }
+                if (c->m_op[2] && a0 >= 0 && a1 >= 0 && a0 != a1 && p0 >= 0 && p1 >= 0 && p0 + p1 > 0) {
+                    /* (a missing AD value passes; a line that needs AD fixed is decided again below) */
+                    double ab = (double)(a1 > a0 ? p1 : p0) / ((double)p0 + (double)p1);
+                    if (!passes(c->m_op[2], c->m_lo[2], c->m_hi[2], ab)) { n_mask[2]++; fail = 1; }
+                }
+                if (fail) c->m_fail[n_fail++] = o;
+            }
         } else {
             const char *t = memchr(x, '\t', (size_t)(e - x));
             x = t ? t : e;
@@ -430,7 +486,19 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
             if (adref) adref[o] = ad_value(adp, c->ad_n[o], 0);
         }
     }
-    if (c->mask_on) mask_line(c, gt, gq, dp, ad);
+    if (c->mask_on) {
+        if (need_fix) {  /* AD was not all read inline: decide the whole line again on the fixed values */
+            mask_line(c, gt, gq, dp, ad);
+        } else {
+            for (int k = 0; k < 3; k++) c->m_count[k] += n_mask[k];
+            c->m_count[3] += n_fail;
+            for (Py_ssize_t i = 0; i < n_fail; i++) {
+                int32_t o = c->m_fail[i];
+                if (gt[2 * o] >= 0) gt[2 * o] = -1;
+                if (gt[2 * o + 1] >= 0) gt[2 * o + 1] = -1;
+            }
+        }
+    }
     return 0;
 }
 
@@ -536,7 +604,7 @@ static PyObject *parse(PyObject *self, PyObject *args) {
         for (int k = 0; k < 2; k++) int_range(c.m_op[k], c.m_lo[k], c.m_hi[k], &c.i_lo[k], &c.i_hi[k], &c.i_inv[k]);
         if ((c.m_op[0] && !c.gq && !(c.m_gq = PyMem_Malloc(nn * 4))) ||
             (c.m_op[1] && !c.dp && !(c.m_dp = PyMem_Malloc(nn * 4))) ||
-            (c.m_op[2] && !c.ad && !(c.m_ad = PyMem_Malloc(nn * 8)))) {
+            (c.m_op[2] && !c.ad && !(c.m_ad = PyMem_Malloc(nn * 8))) || !(c.m_fail = PyMem_Malloc(nn * 4))) {
             PyErr_NoMemory();
             goto done;
         }
@@ -608,6 +676,7 @@ done:
     PyMem_Free(c.m_gq);
     PyMem_Free(c.m_dp);
     PyMem_Free(c.m_ad);
+    PyMem_Free(c.m_fail);
     return result;
 }
 
