@@ -96,11 +96,30 @@ static inline void put_int(sbuf *s, int64_t v) {
     while (k) s->p[s->n++] = tmp[--k];
 }
 
+/* Formatted values, by their bits: AF, F_MISSING and HWE repeat a lot (the same AC/AN, the same
+ * call rate), and snprintf is most of the cost of a line. Used with the GIL held (one thread). */
+#define GCACHE 4096
+typedef struct {
+    uint64_t bits;
+    int digits, len;
+    char s[32];
+} gcache_t;
+static gcache_t gcache[GCACHE];
+
 static inline void put_g(sbuf *s, double v, int digits) {
     if (isnan(v)) { s->p[s->n++] = '.'; return; }
     if (v == 0.0 && !signbit(v)) { s->p[s->n++] = '0'; return; }
     if (v == 1.0) { s->p[s->n++] = '1'; return; }
-    s->n += snprintf(s->p + s->n, 40, "%.*g", digits, v);
+    uint64_t bits;
+    memcpy(&bits, &v, 8);
+    gcache_t *c = gcache + (((bits ^ (bits >> 29) ^ (uint64_t)digits) * 0x9E3779B97F4A7C15ULL) >> 52);
+    if (c->len == 0 || c->bits != bits || c->digits != digits) {
+        c->len = snprintf(c->s, sizeof c->s, "%.*g", digits, v);
+        c->bits = bits;
+        c->digits = digits;
+    }
+    memcpy(s->p + s->n, c->s, (size_t)c->len);
+    s->n += c->len;
 }
 
 static int put_str(sbuf *s, PyObject *o) {
