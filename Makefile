@@ -10,12 +10,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# The C extensions are built by the install: a changed .c file reinstalls. Bytecode is compiled
+# once here, so that runs (and each worker process) do not compile goe's modules again.
+NATIVE := setup.py goe/vcf/_textvcf.c goe/freq/_fastfreq.c
+
+$(VENV)/.installed: pyproject.toml $(NATIVE) | $(BIN)/python
 	$(BIN)/pip install -q -e .
+	$(BIN)/python -m compileall -q goe
 	@touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-test: pyproject.toml $(NATIVE) | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/python -m compileall -q goe
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

@@ -6,7 +6,10 @@ workers ran, so the package is byte-identical for any worker count.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
+import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +32,11 @@ from goe.progress import Progress
 from goe.vcf.bgzf import BgzfWriter
 from goe.vcf.reader import BGZF_EOF, VcfInfo
 from goe.vcf.tbi import PartIndex, write_tbi
+
+# polars reads the parts of a multi-file scan ahead, several at once; with hundreds of parts the
+# join's memory would grow with the number of sites. One at a time keeps it flat (and costs no
+# time here: the parts are local files).
+os.environ.setdefault("POLARS_MAX_CONCURRENT_SCANS", "1")
 
 FORMAT_NAME = "goe-frequency-package"
 FORMAT_VERSION = 1
@@ -107,6 +115,13 @@ def sites_header(spec: PackageSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _release_freed_memory() -> None:
+    """Give the heap that partitions freed back to the system (glibc keeps it otherwise), so the
+    join's own buffers do not stack on top of it (with -j 1 the partitions ran in this process)."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def join_parts(folder: Path, header: str, parts: list[Any], schema: dict[str, Any]) -> tuple[Path, Path]:
     """Join partition parts in plan order: sites.vcf.gz (+ .tbi) and frequencies.parquet.
 
@@ -114,6 +129,7 @@ def join_parts(folder: Path, header: str, parts: list[Any], schema: dict[str, An
     the ``.tbi`` without reading the joined file again; otherwise htslib indexes it.
     """
     parts = sorted(parts, key=lambda p: p.order)
+    _release_freed_memory()
     sites = folder / SITES
     parquet = folder / PARQUET
     chunks = [pl.scan_parquet(path) for p in parts for path in p.parquet_parts]
