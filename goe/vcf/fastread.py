@@ -59,13 +59,14 @@ def _inflate(path: Path, voff: int) -> Iterator[list[bytes | bytearray]]:
         with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
             view = memoryview(mm)
             try:
-                yield from _blocks(view, coff, uoff)
+                yield from _blocks(view, coff, uoff, mm)
             finally:
                 view.release()  # before the map closes, also when the reader stops early
 
 
-def _blocks(view: memoryview, i: int, uoff: int) -> Iterator[list[bytes | bytearray]]:
+def _blocks(view: memoryview, i: int, uoff: int, mm: mmap.mmap | None = None) -> Iterator[list[bytes | bytearray]]:
     n = len(view)
+    done = i - i % mmap.PAGESIZE  # pages before this were inflated: dropped from this process's map
     out: list[bytes | bytearray] = []
     got = 0
     while n - i >= 18:
@@ -89,6 +90,12 @@ def _blocks(view: memoryview, i: int, uoff: int) -> Iterator[list[bytes | bytear
         if got >= TEXT_BYTES:
             yield out
             out, got = [], 0
+            upto = i - i % mmap.PAGESIZE
+            if mm is not None and upto > done and hasattr(mm, "madvise"):
+                # file pages stay in the page cache; only this map's (resident) share is let go,
+                # so a worker's memory does not grow with the size of its region
+                mm.madvise(mmap.MADV_DONTNEED, done, upto - done)
+                done = upto
     if n - i:
         raise FastPathError("truncated BGZF block")
     if out:
