@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -61,6 +63,18 @@ class AlleleRows:
     filters: list[str]
     counts: AlleleCounts
     withheld: np.ndarray  # bool (R, G)
+
+    def slice(self, a: int, b: int) -> AlleleRows:
+        """Rows ``a`` to ``b`` (exclusive)."""
+        if a == 0 and b == len(self.refs):
+            return self
+        c = self.counts
+        counts = AlleleCounts(
+            ac=c.ac[a:b], an=c.an[a:b], ac_hom=c.ac_hom[a:b], ac_het=c.ac_het[a:b], ac_hemi=c.ac_hemi[a:b],
+            ns=c.ns[a:b], n_expected=c.n_expected[a:b], hwe=c.hwe[a:b],
+        )
+        return AlleleRows(self.contig, self.pos[a:b], self.ids[a:b], self.refs[a:b], self.alts[a:b], self.qual[a:b],
+                          self.filters[a:b], counts, self.withheld[a:b])
 
     @classmethod
     def concat(cls, parts: list[AlleleRows]) -> AlleleRows:
@@ -167,3 +181,76 @@ def long_table(rows: AlleleRows, labels: list[str]) -> pl.DataFrame:
         },
         schema=PARQUET_SCHEMA,
     )
+
+
+ROW_GROUP_ROWS = 1 << 17
+
+
+class RowGroupParts:
+    """A partition's long table as Parquet files of one row group each, in the package's final form.
+
+    A row group ends at every 1 Mbp grid cell and after every ``max_rows // groups`` alleles
+    within a cell, so row groups depend on the data alone, not on how the input was split:
+    the finaliser joins the files by copying their row groups
+    (:func:`goe.package.parquet_join.join_parquet`) and the file is byte-identical for any
+    partitioning. Memory: at most one row group's rows.
+    """
+
+    def __init__(self, folder: Path, stem: str, labels: list[str], max_rows: int = ROW_GROUP_ROWS) -> None:
+        self.folder, self.stem, self.labels = folder, stem, labels
+        self.max_alleles = max(1, max_rows // max(1, len(labels)))
+        self.paths: list[Path] = []
+        self.pending: list[AlleleRows] = []
+        self.n = 0
+        self.cell: int | None = None
+
+    def add(self, rows: AlleleRows, cells: np.ndarray) -> None:
+        """Allele rows of one batch, and the grid cell of each (non-decreasing)."""
+        i, n = 0, len(cells)
+        while i < n:
+            cell = int(cells[i])
+            j = int(np.searchsorted(cells, cell, side="right"))
+            if cell != self.cell:
+                self.flush()
+                self.cell = cell
+            while i < j:
+                take = min(j - i, self.max_alleles - self.n)
+                self.pending.append(rows.slice(i, i + take))
+                self.n += take
+                i += take
+                if self.n == self.max_alleles:
+                    self.flush()
+
+    def flush(self) -> None:
+        """Write the pending rows as one file (one row group)."""
+        if not self.pending:
+            return
+        path = self.folder / f"{self.stem}_{len(self.paths):05d}.parquet"
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # see goe.freq.worker
+        write_final_parquet(long_table(AlleleRows.concat(self.pending), self.labels), tmp)
+        os.replace(tmp, path)
+        self.paths.append(path)
+        self.pending, self.n = [], 0
+
+
+def write_final_parquet(frame: pl.DataFrame, path: Path) -> None:
+    """Write ``frame`` as the package's Parquet is written (the join copies these bytes as they are)."""
+    frame.write_parquet(path, compression="zstd", compression_level=1, statistics=True,
+                        row_group_size=ROW_GROUP_ROWS)
+
+
+def write_cell_row_groups(frame: pl.DataFrame, cells: np.ndarray, folder: Path, stem: str) -> list[Path]:
+    """Write ``frame`` (rows in genomic order, ``cells`` their grid cells) as files of one row group
+    each, cut at every cell and every :data:`ROW_GROUP_ROWS` rows within a cell: the same row
+    groups however the genome was split into regions."""
+    paths: list[Path] = []
+    starts = np.flatnonzero(np.concatenate([[True], cells[1:] != cells[:-1]])) if len(cells) else np.zeros(0, int)
+    bounds = [*starts.tolist(), len(cells)]
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        for c in range(a, b, ROW_GROUP_ROWS):
+            path = folder / f"{stem}_{len(paths):05d}.parquet"
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            write_final_parquet(frame.slice(c, min(b, c + ROW_GROUP_ROWS) - c), tmp)
+            os.replace(tmp, path)
+            paths.append(path)
+    return paths

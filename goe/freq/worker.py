@@ -16,7 +16,7 @@ from goe.freq.alleles import Duplicates, select_alleles
 from goe.freq.counting import count_alleles
 from goe.freq.filters import VariantFilters, evaluate_filters
 from goe.freq.genotypes import GenotypeMask, apply_mask, apply_ploidy
-from goe.freq.output import AlleleRows, long_table, vcf_text
+from goe.freq.output import AlleleRows, RowGroupParts, vcf_text
 from goe.genome.assemblies import Assembly, canonical_contig
 from goe.genome.ploidy import site_classes
 from goe.package.gdi import info_keys_per_group
@@ -25,10 +25,6 @@ from goe.vcf.bgzf import BgzfWriter
 from goe.vcf.partition import GRID, Region
 from goe.vcf.reader import iter_batches
 from goe.vcf.tbi import PartIndex
-
-# Long-table rows a worker holds before writing a Parquet part: bounds its memory (about
-# 100 bytes a row) whatever the number of sites.
-PARQUET_ROWS_PER_PART = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -70,8 +66,7 @@ def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) 
     labels = groups.labels
     vcf_path = job.part_dir / f"part{region.order:06d}.vcf.bgz"
     result = PartResult(region.order, vcf_path)
-    pending: list[AlleleRows] = []  # rows not yet in a Parquet part (one table per part: fewer polars calls)
-    n_frame_rows = 0
+    parquet = RowGroupParts(job.part_dir, f"part{region.order:06d}", labels)
     last_cell = -1
     duplicates = Duplicates()
     want = job.mask.fields()
@@ -143,11 +138,7 @@ def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) 
                     done = cut
                 writer.write(text[done:])
                 last_cell = int(cells[-1])
-                pending.append(rows)
-                n_frame_rows += rows.withheld.size - int(withheld.sum())
-                if n_frame_rows >= PARQUET_ROWS_PER_PART:
-                    result.parquet_parts.append(_write_rows(job, pending, labels, len(result.parquet_parts)))
-                    pending, n_frame_rows = [], 0
+                parquet.add(rows, cells)
             report(n_rec)
         writer.close(eof=False)
     os.replace(tmp_vcf, vcf_path)
@@ -155,16 +146,7 @@ def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) 
     pos, reflen, starts, stops = cols
     result.index = PartIndex.build(region.contig, pos - 1, pos - 1 + reflen, writer.voffsets(starts),
                                    writer.voffsets(stops, ends=True))
-    if pending:
-        result.parquet_parts.append(_write_rows(job, pending, labels, len(result.parquet_parts)))
+    parquet.flush()
+    result.parquet_parts = parquet.paths
     result.stats = dict(stats)
     return result
-
-
-def _write_rows(job: FreqJob, pending: list[AlleleRows], labels: list[str], k: int) -> Path:
-    path = job.part_dir / f"part{job.region.order:06d}_{k:04d}.parquet"
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    # parts are read once, by the finaliser: fast lz4, no statistics (the final file has zstd and both)
-    long_table(AlleleRows.concat(pending), labels).write_parquet(tmp, compression="lz4", statistics=False)
-    os.replace(tmp, path)
-    return path

@@ -14,6 +14,7 @@ from cyvcf2 import VCF
 
 from goe.errors import VcfError
 from goe.freq.alleles import classify_alt
+from goe.freq.output import write_cell_row_groups
 from goe.genome.assemblies import Assembly
 from goe.genome.ploidy import PLOIDY, site_classes
 from goe.merge.counts import MergedCounts, combine
@@ -157,11 +158,8 @@ def run_merge_part(job: MergeJob, report: Callable[[int], None] = lambda n: None
                 writer.write(data)
                 bounds.append(bounds[-1] + len(data))
             frame: pl.DataFrame = merged_frame(job, keys, merged, withheld)
-            path = job.part_dir / f"merge{job.order:06d}.parquet"
-            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            frame.write_parquet(tmp)
-            os.replace(tmp, path)
-            part.parquet_parts.append(path)
+            cells = (frame["pos"].to_numpy() - 1) // GRID
+            part.parquet_parts = write_cell_row_groups(frame, cells, job.part_dir, f"merge{job.order:06d}")
         writer.close(eof=False)
     os.replace(tmp_vcf, part.vcf_part)
     beg = np.array([k[0] - 1 for k in keys], dtype=np.int64)
