@@ -29,6 +29,7 @@ except ImportError:  # built without a C compiler: the cyvcf2 reader does all th
     _textvcf = None
 
 
+_DONTNEED = getattr(mmap, "MADV_DONTNEED", None)  # not on every platform
 TEXT_BYTES = 4 << 20  # text inflated at a time (about 1 MB of compressed VCF, 0.25 MB if GT only)
 
 
@@ -91,10 +92,10 @@ def _blocks(view: memoryview, i: int, uoff: int, mm: mmap.mmap | None = None) ->
             yield out
             out, got = [], 0
             upto = i - i % mmap.PAGESIZE
-            if mm is not None and upto > done and hasattr(mm, "madvise"):
+            if mm is not None and upto > done and _DONTNEED is not None:
                 # file pages stay in the page cache; only this map's (resident) share is let go,
                 # so a worker's memory does not grow with the size of its region
-                mm.madvise(mmap.MADV_DONTNEED, done, upto - done)
+                mm.madvise(_DONTNEED, done, upto - done)
                 done = upto
     if n - i:
         raise FastPathError("truncated BGZF block")
