@@ -35,9 +35,9 @@ STAGES: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...] = (
     ("building the long (Parquet) table", (("goe/freq/output.py", "long_table", "ct"),)),
     (
         "writing parts (BGZF + Parquet)",
-        (("goe/vcf/bgzf.py", "write", "ct"), ("goe/freq/worker.py", "_write_rows", "ct")),
+        (("goe/vcf/bgzf.py", "write", "ct"), ("goe/freq/output.py", "write_final_parquet", "ct")),
     ),
-    ("finalise (concatenate, tabix, Parquet, sha256)", (("goe/package/finalise.py", "finalise_package", "ct"),)),
+    ("finalise (join VCF and Parquet parts, index, sha256)", (("goe/package/finalise.py", "finalise_package", "ct"),)),
     ("all partitions (the stages above but finalise)", (("goe/freq/worker.py", "run_freq_part", "ct"),)),
     ("goe freq, from options to package", (("goe/freq/run.py", "compute_frequencies", "ct"),)),
 )

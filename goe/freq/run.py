@@ -17,11 +17,11 @@ from goe.engine.run import Engine, run_partitions
 from goe.errors import UsageError
 from goe.freq.filters import filters_from_profile
 from goe.freq.genotypes import GenotypeMask, mask_from_profile
-from goe.freq.worker import FreqJob, PartResult, run_freq_part
+from goe.freq.worker import FreqJob, run_freq_part
 from goe.genome.assemblies import check_contig_lengths, get_assembly
 from goe.genome.intervals import read_bed
 from goe.guidelines.profile import Check, load_profile
-from goe.package.finalise import PackageSpec, finalise_package
+from goe.package.finalise import PackageSpec, PartResult, finalise_package
 from goe.package.staging import Staging
 from goe.progress import NO_PROGRESS, Progress
 from goe.vcf.plan import check_complete, plan_input

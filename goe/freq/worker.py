@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ from goe.freq.genotypes import GenotypeMask, apply_mask, apply_ploidy
 from goe.freq.output import AlleleRows, RowGroupParts, vcf_text
 from goe.genome.assemblies import Assembly, canonical_contig
 from goe.genome.ploidy import site_classes
+from goe.package.finalise import PartResult
 from goe.package.gdi import info_keys_per_group
 from goe.privacy.floor import withheld_rows
 from goe.vcf.bgzf import BgzfWriter
@@ -41,17 +42,6 @@ class FreqJob:
     min_allele_count: int
     part_dir: Path
     batch_size: int = 256
-
-
-@dataclass
-class PartResult:
-    """What a partition produced."""
-
-    order: int
-    vcf_part: Path | None
-    parquet_parts: list[Path] = field(default_factory=list)
-    stats: dict[str, int] = field(default_factory=dict)
-    index: PartIndex | None = None  # the tabix index of vcf_part (offsets from the part's start)
 
 
 def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) -> PartResult:
@@ -111,13 +101,11 @@ def run_freq_part(job: FreqJob, report: Callable[[int], None] = lambda n: None) 
                 filters = evaluate_filters(job.filters, batch.qual, batch.info, total, row_rec, batch.filters)
                 withheld = withheld_rows(counts.ac, counts.an, job.min_allele_count)
                 stats["alleles_written"] += len(row_rec)
-                stats["alleles_pass"] += 0  # the count is in the manifest even when none passes
-                for f, n in Counter(filters).items():
-                    if f == "PASS":
-                        stats["alleles_pass"] += n
-                    else:
-                        for name in f.split(";"):
-                            stats[f"alleles_filtered_{name}"] += n
+                by_filter = Counter(filters)
+                stats["alleles_pass"] += by_filter.pop("PASS", 0)
+                for f, n in by_filter.items():
+                    for name in f.split(";"):
+                        stats[f"alleles_filtered_{name}"] += n
                 stats["population_rows_withheld"] += int(withheld.sum())
                 stats["alleles_with_withheld_rows"] += int(withheld.any(axis=1).sum())
                 rows = AlleleRows(

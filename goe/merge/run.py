@@ -17,8 +17,8 @@ from goe.errors import UsageError
 from goe.genome.assemblies import PRIMARY, Assembly, get_assembly
 from goe.merge.inputs import HarmonisationError, MergeInput, harmonise, load_input
 from goe.merge.output import MERGED_SCHEMA
-from goe.merge.worker import MergeJob, MergeParams, MergePart, run_merge_part
-from goe.package.finalise import FORMAT_NAME, FORMAT_VERSION, MANIFEST, SITES, join_parts
+from goe.merge.worker import MergeJob, MergeParams, run_merge_part
+from goe.package.finalise import FORMAT_NAME, FORMAT_VERSION, MANIFEST, SITES, PartResult, join_parts
 from goe.package.staging import Staging, sha256_file
 from goe.progress import NO_PROGRESS, Progress
 from goe.vcf.index import find_index, read_index
@@ -133,7 +133,7 @@ def merge_packages(
             for k, (canon, start, end) in enumerate(regions)
         ]
         progress.start("goe merge", None, "alleles")
-        parts: list[MergePart] = run_partitions(
+        parts: list[PartResult] = run_partitions(
             Engine(opts.workers, opts.scheduler), run_merge_part, jobs, progress,
             read=[i.sites for i in inputs] + ([opts.reference] if opts.reference else []), write=[part_dir],
             resume=resume, key=lambda j: (j.contig, j.start, j.end),
@@ -200,7 +200,7 @@ def _header(inputs: list[MergeInput], assembly: Assembly, countries: tuple[str, 
     return "\n".join(lines) + "\n"
 
 
-def _finalise(folder: Path, parts: list[MergePart], inputs: list[MergeInput], assembly: Assembly,
+def _finalise(folder: Path, parts: list[PartResult], inputs: list[MergeInput], assembly: Assembly,
               countries: tuple[str, ...], labels: tuple[str, ...], opts: MergeOptions,
               stats: dict[str, int]) -> dict[str, Any]:
     header = _header(inputs, assembly, countries, labels, opts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +21,7 @@ from goe.merge.counts import MergedCounts, combine
 from goe.merge.inputs import MergeInput
 from goe.merge.normalise import Normaliser
 from goe.merge.output import merged_frame, merged_lines
+from goe.package.finalise import PartResult
 from goe.privacy.floor import withheld_rows
 from goe.vcf.bgzf import BgzfWriter
 from goe.vcf.htslib_log import capture_htslib
@@ -57,17 +58,6 @@ class MergeJob:
     reference: Path | None
     params: MergeParams
     part_dir: Path
-
-
-@dataclass
-class MergePart:
-    """What one region produced."""
-
-    order: int
-    vcf_part: Path | None
-    parquet_parts: list[Path] = field(default_factory=list)
-    stats: dict[str, int] = field(default_factory=dict)
-    index: PartIndex | None = None  # the tabix index of vcf_part (offsets from the part's start)
 
 
 def _value(info: object, info_id: str | None, k: int) -> int | None:
@@ -127,13 +117,13 @@ def _collect(job: MergeJob, norm: Normaliser, stats: Counter[str]) -> dict[tuple
     return records
 
 
-def run_merge_part(job: MergeJob, report: Callable[[int], None] = lambda n: None) -> MergePart:
+def run_merge_part(job: MergeJob, report: Callable[[int], None] = lambda n: None) -> PartResult:
     """Merge one region of every input into a VCF part and Parquet part."""
     stats: Counter[str] = Counter()
     norm = Normaliser(job.reference)
     records = _collect(job, norm, stats)
     keys = sorted(records)
-    part = MergePart(job.order, job.part_dir / f"merge{job.order:06d}.vcf.bgz")
+    part = PartResult(job.order, job.part_dir / f"merge{job.order:06d}.vcf.bgz")
     # written under temporary names and renamed when complete (see goe.freq.worker)
     assert part.vcf_part is not None
     tmp_vcf = part.vcf_part.with_name(f"{part.vcf_part.name}.{os.getpid()}.tmp")
@@ -171,4 +161,4 @@ def run_merge_part(job: MergeJob, report: Callable[[int], None] = lambda n: None
     return part
 
 
-__all__ = ["STATS", "MergeJob", "MergeParams", "MergePart", "MergedCounts", "run_merge_part"]
+__all__ = ["STATS", "MergeJob", "MergeParams", "MergedCounts", "run_merge_part"]

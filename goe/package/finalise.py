@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import polars as pl
-import pysam
 
 from goe.cohort.groups import GroupSet
 from goe.freq.filters import VariantFilters
@@ -38,10 +37,15 @@ PARQUET = "frequencies.parquet"
 MANIFEST = "manifest.json"
 
 
-class _Part(Protocol):
+@dataclass
+class PartResult:
+    """What one partition of `goe freq` or `goe merge` wrote, for the finaliser to join."""
+
     order: int
     vcf_part: Path | None
-    parquet_parts: list[Path]
+    parquet_parts: list[Path] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)
+    index: PartIndex | None = None  # the tabix index of vcf_part (offsets from the part's start)
 
 
 @dataclass
@@ -107,18 +111,16 @@ def sites_header(spec: PackageSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def join_parts(folder: Path, header: str, parts: list[Any], schema: dict[str, Any]) -> tuple[Path, Path]:
+def join_parts(folder: Path, header: str, parts: list[PartResult], schema: dict[str, Any]) -> tuple[Path, Path]:
     """Join partition parts in plan order: sites.vcf.gz (+ .tbi) and frequencies.parquet.
 
     Both joins copy bytes: BGZF blocks, and Parquet row groups written in their final form by
-    the workers. Parts that carry their own index (``part.index``, a
-    :class:`~goe.vcf.tbi.PartIndex`) give the ``.tbi`` without reading the joined file again;
-    otherwise htslib indexes it.
+    the workers; the ``.tbi`` comes from each part's own index, not from reading the file again.
     """
     parts = sorted(parts, key=lambda p: p.order)
     sites = folder / SITES
     parquet = folder / PARQUET
-    indexes: list[PartIndex] | None = []
+    indexes: list[PartIndex] = []
     with sites.open("wb") as fh:
         writer = BgzfWriter(fh)
         writer.write(header.encode())
@@ -126,18 +128,12 @@ def join_parts(folder: Path, header: str, parts: list[Any], schema: dict[str, An
         for p in parts:
             if p.vcf_part is None or not p.vcf_part.exists():
                 continue
-            part_index = getattr(p, "index", None)
-            if indexes is not None and part_index is not None:
-                indexes.append(part_index.shifted(fh.tell()))
-            else:
-                indexes = None
+            assert p.index is not None, "a partition wrote a VCF part without its index"
+            indexes.append(p.index.shifted(fh.tell()))
             with p.vcf_part.open("rb") as src:
                 shutil.copyfileobj(src, fh, 1 << 20)
         fh.write(BGZF_EOF)
-    if indexes is not None:
-        write_tbi(sites.with_name(SITES + ".tbi"), indexes)
-    else:
-        pysam.tabix_index(str(sites), preset="vcf", force=True)
+    write_tbi(sites.with_name(SITES + ".tbi"), indexes)
     paths = [path for p in parts for path in p.parquet_parts]
     if paths:
         join_parquet(paths, parquet)
@@ -146,7 +142,7 @@ def join_parts(folder: Path, header: str, parts: list[Any], schema: dict[str, An
     return sites, parquet
 
 
-def finalise_package(folder: Path, parts: list[Any], spec: PackageSpec, progress: Progress) -> dict[str, Any]:
+def finalise_package(folder: Path, parts: list[PartResult], spec: PackageSpec, progress: Progress) -> dict[str, Any]:
     """Write the package files into ``folder``; return the manifest."""
     progress.start("finalising", None, "files")
     sites, parquet = join_parts(folder, sites_header(spec), parts, PARQUET_SCHEMA)

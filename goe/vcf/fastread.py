@@ -60,12 +60,12 @@ def _inflate(path: Path, voff: int) -> Iterator[list[bytes | bytearray]]:
         with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
             view = memoryview(mm)
             try:
-                yield from _blocks(view, coff, uoff, mm)
+                yield from _blocks(mm, view, coff, uoff)
             finally:
                 view.release()  # before the map closes, also when the reader stops early
 
 
-def _blocks(view: memoryview, i: int, uoff: int, mm: mmap.mmap | None = None) -> Iterator[list[bytes | bytearray]]:
+def _blocks(mm: mmap.mmap, view: memoryview, i: int, uoff: int) -> Iterator[list[bytes | bytearray]]:
     n = len(view)
     done = i - i % mmap.PAGESIZE  # pages before this were inflated: dropped from this process's map
     out: list[bytes | bytearray] = []
@@ -92,7 +92,7 @@ def _blocks(view: memoryview, i: int, uoff: int, mm: mmap.mmap | None = None) ->
             yield out
             out, got = [], 0
             upto = i - i % mmap.PAGESIZE
-            if mm is not None and upto > done and _DONTNEED is not None:
+            if upto > done and _DONTNEED is not None:
                 # file pages stay in the page cache; only this map's (resident) share is let go,
                 # so a worker's memory does not grow with the size of its region
                 mm.madvise(_DONTNEED, done, upto - done)
