@@ -14,13 +14,16 @@ same process and one after the other:
 - the GoE bcftools recipe, as in tests/helpers/recipe.py:
   ``bcftools norm -m -any | +setGT (mask) | +fixploidy | +fill-tags -S groups | view -G``;
 - ``bcftools +fill-tags -S groups`` alone (``| view -G``);
-- ``plink2 --vcf ... --freq`` (VCF import included).
+- ``plink2 --vcf ... --freq`` (VCF import included): one population, all samples;
+- plink2 computing goe's 12 populations on the GT-only input: one import (``--psam`` with
+  sex and the groups, ``--split-par hg38``, so males are haploid on non-PAR X as in goe) and ``--freq counts``
+  for Total and with ``--loop-cats`` over sex, country and country x sex.
 
 Each command runs under measure.py (wall time, CPU time and peak memory of its process
-tree). goe's AC/AN per population are checked against the recipe's at biallelic sites,
-and every goe run's sites.vcf.gz against the first one (byte-identical). Results go to
-``benchmarks/results/`` (results.md, results.csv, runs.jsonl, wall.svg) and, for a
-non-quick run, the table to ``benchmarks/RESULTS.md``.
+tree). goe's AC/AN per population are checked against the recipe's and against plink2's
+per-population counts at biallelic sites, and every goe run's sites.vcf.gz against the
+first one (byte-identical). Results go to ``benchmarks/results/`` (results.md, results.csv,
+runs.jsonl, wall.svg) and, for a non-quick run, the table to ``benchmarks/RESULTS.md``.
 """
 
 from __future__ import annotations
@@ -51,20 +54,23 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_SIZES = "200x20000,1000x20000,1000x100000"
 QUICK_SIZES = "200x5000,200x20000"
-TOOLS = ("goe", "dask", "recipe", "filltags", "plink2")
+TOOLS = ("goe", "dask", "recipe", "filltags", "plink2", "plink2pop")
 TARGET_SAMPLES, TARGET_SITES = 1000, 100_000
 TARGET_RATIO = 0.2
 TARGET_MEMORY_MB = 1024.0
 FLAT_TOLERANCE = 0.10  # peak memory "flat": at most 10% higher at the larger site count
 
-GOE, DASK, RECIPE, FILLTAGS, PLINK2 = (
+GOE, DASK, RECIPE, FILLTAGS, PLINK2, PLINK2POP = (
     "goe freq",
     "goe freq (Dask)",
     "bcftools recipe",
     "bcftools +fill-tags",
     "plink2 --freq",
+    "plink2 --freq, 12 populations",
 )
-TOOL_ORDER = (RECIPE, FILLTAGS, PLINK2, GOE, DASK)
+TOOL_ORDER = (RECIPE, FILLTAGS, PLINK2, PLINK2POP, GOE, DASK)
+PLINK2_COLS = "cols=chrom,pos,ref,alt,altfreq,nobs"
+PLINK2_CATS = ("SEXC", "COUNTRY", "CS")  # psam columns looped over: sex, country, country x sex
 
 
 @dataclass
@@ -245,6 +251,24 @@ def filltags_command(cohort: Cohort, workdir: Path) -> str:
     )
 
 
+def plink2_pop_command(cohort: Cohort, workdir: Path) -> str:
+    """plink2 computing goe's populations: import once, then --freq counts per population."""
+    rh = recipe_helpers()
+    workdir.mkdir(parents=True, exist_ok=True)
+    rows = ["#IID\tSEX\tSEXC\tCOUNTRY\tCS"]
+    for smp in rh.read_sheet(cohort.sheet):
+        sex = "1" if smp.sex == "M" else "2"
+        rows.append(f"{smp.vcf_id}\t{sex}\t{smp.sex}\t{smp.country}\t{smp.country}_{smp.sex}")
+    (workdir / "pop.psam").write_text("\n".join(rows) + "\n")
+    freq = f"--freq counts {PLINK2_COLS}"
+    steps = [
+        f"plink2 --vcf {shlex.quote(str(cohort.vcf))} --psam pop.psam --split-par hg38 --make-pgen --out pg",
+        f"plink2 --pfile pg {freq} --out Total",
+        *(f"plink2 --pfile pg --loop-cats {c} {freq} --out {c}" for c in PLINK2_CATS),
+    ]
+    return " && ".join(f"{c} >/dev/null" for c in steps)
+
+
 def make_jobs(
     cohorts: dict[str, Cohort],
     runs_dir: Path,
@@ -270,6 +294,10 @@ def make_jobs(
             jobs.append(
                 Job(PLINK2, kind, "-", ["plink2", "--vcf", str(c.vcf), "--freq", "--out", str(wd / "plink2")], wd)
             )
+        if "plink2pop" in tools and kind == "gt":  # on GT:DP:GQ:AD goe masks genotypes, plink2 does not
+            wd = base / "plink2pop"
+            cmd = ["bash", "-o", "pipefail", "-c", plink2_pop_command(c, wd)]
+            jobs.append(Job(PLINK2POP, kind, "-", cmd, wd, wd))
         freq = [goe, "freq", str(c.vcf), "--samples", str(c.sheet), "--force", "--quiet"]
         if "goe" in tools:
             for w in workers:
@@ -405,6 +433,41 @@ def biallelic_sites(vcf: Path) -> set[tuple[str, ...]]:
     return {tuple(line.split("\t")) for line in text.splitlines()}
 
 
+def _plink2_counts(folder: Path, labels: list[str]) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """plink2's ALT_CTS and OBS_CT per population, keyed like :func:`_query` (chrX's PAR split back)."""
+    per: dict[tuple[str, ...], list[str]] = {}
+    files = {"Total": folder / "Total.acount"}
+    for label in labels[1:]:
+        cat = "SEXC" if label in ("M", "F") else "CS" if "_" in label else "COUNTRY"
+        files[label] = folder / f"{cat}.{label}.acount"
+    for k, label in enumerate(labels):
+        for line in files[label].read_text().splitlines()[1:]:
+            chrom, pos, _id, ref, alt, ac, an = line.split("\t")
+            chrom = "chrX" if chrom in ("X", "XY", "PAR1", "PAR2") else f"chr{chrom}"
+            per.setdefault((chrom, pos, ref, alt), ["?"] * (2 * len(labels)))[2 * k : 2 * k + 2] = [ac, an]
+    return {key: tuple(v) for key, v in per.items()}
+
+
+def _same_counts(
+    goe: dict[tuple[str, ...], tuple[str, ...]],
+    other: dict[tuple[str, ...], tuple[str, ...]],
+    biallelic: set[tuple[str, ...]],
+    n_labels: int,
+    name: str,
+) -> Check:
+    """Whether goe's AC/AN equal ``other``'s at every biallelic site ``other`` reports.
+
+    ``name`` is what the row is compared with: "recipe" on goe's row, "goe" on the other tool's.
+    """
+    keys = [k for k in other if k in biallelic]
+    missing = sum(k not in goe for k in keys)
+    diff = sum(1 for k in keys if k in goe and goe[k] != other[k])
+    ok = missing == 0 and diff == 0 and len(keys) > 0
+    if ok:
+        return Check(f"= {name} ({len(keys):,} biallelic alleles x {n_labels} populations)", True)
+    return Check(f"≠ {name}: {diff:,} alleles differ, {missing:,} missing from goe, of {len(keys):,}", False)
+
+
 def check_outputs(cohorts: dict[str, Cohort], jobs: list[Job]) -> dict[tuple[str, str, str], Check]:
     """goe vs the recipe (AC/AN per population at biallelic sites), and goe runs against each other."""
     checks: dict[tuple[str, str, str], Check] = {}
@@ -416,6 +479,7 @@ def check_outputs(cohorts: dict[str, Cohort], jobs: list[Job]) -> dict[tuple[str
         goes = [j for j in jobs if j.kind == kind and j.tool in (GOE, DASK) and j.out is not None]
         if not goes:
             continue
+        pp = next((j for j in jobs if j.kind == kind and j.tool == PLINK2POP), None)
         labels = recipe_files(cohort, goes[0].workdir / "labels")
         first = goes[0]
         assert first.out is not None
@@ -424,23 +488,17 @@ def check_outputs(cohorts: dict[str, Cohort], jobs: list[Job]) -> dict[tuple[str
             for j in goes:
                 checks[(kind, j.tool, j.workers)] = Check("no output", False)
             continue
+        goe_counts = _query(first_vcf, labels)
         if recipe is not None and recipe.out is not None and recipe.out.exists():
-            g = _query(first_vcf, labels)
-            r = _query(recipe.out, labels)
-            keys = [k for k in r if k in biallelic]
-            missing = sum(k not in g for k in keys)
-            diff = sum(1 for k in keys if k in g and g[k] != r[k])
-            ok = missing == 0 and diff == 0 and len(keys) > 0
-            text = (
-                f"= recipe ({len(keys):,} biallelic alleles x {len(labels)} populations)"
-                if ok
-                else f"≠ recipe: {diff:,} alleles differ, {missing:,} missing of {len(keys):,}"
-            )
-            checks[(kind, first.tool, first.workers)] = Check(text, ok)
-            base = ok
+            check = _same_counts(goe_counts, _query(recipe.out, labels), biallelic, len(labels), "recipe")
+            checks[(kind, first.tool, first.workers)] = check
+            base = check.identical
         else:
             checks[(kind, first.tool, first.workers)] = Check("not compared (no recipe run)")
             base = None
+        if pp is not None and (pp.workdir / "Total.acount").exists():
+            theirs = _plink2_counts(pp.workdir, labels)
+            checks[(kind, PLINK2POP, "-")] = _same_counts(goe_counts, theirs, biallelic, len(labels), "goe")
         digest = sha256(first_vcf)
         for j in goes[1:]:
             assert j.out is not None
@@ -579,6 +637,14 @@ def targets(rows: list[Row], flat: list[tuple[str, float, float, bool]]) -> list
             f"- **GT-only input vs plink2 --freq**: target: no slower. Fastest goe ({g.tool}, {g.workers} workers): "
             f"{g.wall_s:.1f} s vs plink2's {p.wall_s:.1f} s = **{ratio:.1f} x**. "
             f"**{'Met' if ratio <= 1 else 'Not met'}**."
+        )
+    pp = one("gt", PLINK2POP)
+    if g and pp:
+        same = pp.check.identical is True
+        out.append(
+            f"- For comparison, the same work on GT-only input: plink2 computing goe's populations "
+            f"(import, then `--freq counts` per population) {pp.wall_s:.1f} s; goe = **{g.wall_s / pp.wall_s:.1f} x** "
+            f"that; plink2's counts {'equal' if same else 'NOT verified equal to'} goe's."
         )
     goes = [r for r in at if r.tool in (GOE, DASK) and r.ok]
     if goes:
@@ -769,7 +835,7 @@ def main(argv: list[str] | None = None) -> int:
     kinds = [k.strip() for k in args.inputs.split(",") if k.strip()]
     workers = [int(x) for x in args.workers.split(",") if x]
     dask_workers = [int(x) for x in args.dask_workers.split(",") if x]
-    for exe in ("bcftools", "bgzip", *(["plink2"] if "plink2" in tools else [])):
+    for exe in ("bcftools", "bgzip", *(["plink2"] if {"plink2", "plink2pop"} & set(tools) else [])):
         if shutil.which(exe) is None:
             ap.error(f"{exe} is not on PATH (make tools installs it)")
     out: Path = args.out

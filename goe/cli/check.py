@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from goe.cli.app import app, handle_errors, stdout
 from goe.cli.options import Json
-from goe.package.check import CheckReport, check_path
+
+if TYPE_CHECKING:  # imported when the command runs, so `goe --help` and other commands start quickly
+    from goe.package.check import CheckReport
 
 
 def summary_line(report: CheckReport) -> str:
@@ -35,6 +37,8 @@ def check(
 
     Prints each problem on its own line (error: / warning:), naming the file and line, then a summary. Errors are what makes a GDI node reject or halt on the file; warnings are what it drops, ignores or warns about. Exits 1 when there is any error.
     """  # noqa: E501
+    from goe.package.check import check_path
+
     report = check_path(path)
     if as_json:
         stdout.print_json(json.dumps(report.to_dict()))

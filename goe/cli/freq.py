@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,7 +24,9 @@ from goe.cli.options import (
 )
 from goe.cli.progress import RichProgress
 from goe.cli.render import print_package_location, print_package_summary
-from goe.freq.run import FreqOptions, FreqResult, compute_frequencies
+
+if TYPE_CHECKING:  # imported when the command runs, so `goe --help` and other commands start quickly
+    from goe.freq.run import FreqResult
 
 
 def provenance_command(vcf: Path, samples: Path, out: Path, **opts: object) -> str:
@@ -83,6 +85,8 @@ def freq(
     Writes sites.vcf.gz (+ .tbi) in the GDI population grammar, frequencies.parquet (one row per allele and population) and manifest.json (counts, parameters, sha256 of every file). No sample ID or genotype is written to the package.
     """  # noqa: E501
     part_bytes = parse_size(partition_size) if partition_size else None
+    from goe.freq.run import FreqOptions, compute_frequencies
+
     opts = FreqOptions(
         vcf=cohort, samples=samples, out=out, keep=keep, assembly=assembly, guidelines=guidelines,
         mask=mask, min_allele_count=min_allele_count, group_by=tuple(group_by or ()), country=country,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,8 +12,9 @@ from goe.cli.app import app, handle_errors, stdout
 from goe.cli.options import Force, Json, Quiet, Scheduler, Workers
 from goe.cli.progress import RichProgress
 from goe.cli.render import print_package_location, print_package_summary
-from goe.merge.run import MergeOptions, MergeResult, merge_packages
-from goe.merge.worker import MergeParams
+
+if TYPE_CHECKING:  # imported when the command runs, so `goe --help` and other commands start quickly
+    from goe.merge.run import MergeResult
 
 
 @app.command("merge")
@@ -51,6 +52,9 @@ def merge(
 
     AC, AN and AF per country, per sex and in total, as if all genomes had been counted together: a country that did not report an allele adds AC = 0 and the AN of its callable regions; AF is recomputed from the sums. Adds faf95, grpmax and a between-country heterogeneity test. The output is the same bytes whatever the order of the inputs.
     """  # noqa: E501
+    from goe.merge.run import MergeOptions, merge_packages
+    from goe.merge.worker import MergeParams
+
     params = MergeParams(min_assessed_fraction, grpmax_min_an, heterogeneity_p, min_allele_count)
     words = ["goe", "merge", *sorted(packages), "--out", out.name or str(out)]
     if reference:

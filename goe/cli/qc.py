@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -25,7 +25,9 @@ from goe.cli.options import (
     parse_size,
 )
 from goe.cli.progress import RichProgress
-from goe.qc.run import QcOptions, QcResult, run_qc
+
+if TYPE_CHECKING:  # imported when the command runs, so `goe --help` and other commands start quickly
+    from goe.qc.run import QcResult
 
 EXIT_STRICT_FAILED = 4
 
@@ -57,6 +59,8 @@ def qc(
 
     Writes samples.tsv (status, reasons, every metric), pass_samples.txt, relatedness.tsv, summary.json (aggregates only, safe to share), report.html and goe_qc_mqc.json (MultiQC custom content).
     """  # noqa: E501
+    from goe.qc.run import QcOptions, run_qc
+
     opts = QcOptions(
         vcf=cohort, samples=samples, out=out, metrics=tuple(metrics or ()), assembly=assembly, guidelines=guidelines,
         reference=reference, workers=workers, force=force, scheduler=scheduler,

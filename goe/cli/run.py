@@ -12,9 +12,6 @@ from rich.table import Table
 from goe.cli.app import app, handle_errors, stdout
 from goe.cli.options import Quiet
 from goe.cli.progress import RichProgress
-from goe.merge.run import MergeResult
-from goe.pipeline.config import load_config
-from goe.pipeline.run import run_chain
 
 
 @app.command("run")
@@ -29,6 +26,10 @@ def run(
 
     Steps whose inputs and parameters are unchanged since they last finished are skipped, and a step that was interrupted keeps its finished partitions, so an interrupted run resumes where it stopped. See examples/run.toml.
     """  # noqa: E501
+    from goe.merge.run import MergeResult
+    from goe.pipeline.config import load_config
+    from goe.pipeline.run import run_chain
+
     cfg = load_config(config)
     with RichProgress(enabled=not quiet and not as_json and not dry_run) as progress:
         result = run_chain(cfg, progress, dry_run=dry_run)
