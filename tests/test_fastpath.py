@@ -182,6 +182,40 @@ def test_decoder_equals_cyvcf2_on_odd_records(odd_vcf: Path, subset: list[str] |
     assert _compare(odd_vcf, samples, ["DP", "QD", "AF", "FL"], want, 16 << 20) == len(ODD_RECORDS)
 
 
+# GT-only calls: the decoder reads "d/d" and "d|d" four bytes at a time and everything else
+# (missing, haploid, half-missing, multi-digit, polyploid) the general way, then resumes.
+GT_TOKENS = ["0/0", "0/1", "1|0", "1/1", "2|2", "./.", ".", "0", "1", "0/.", "./1", "10/2", "1|12", "0/1/1", ".|."]
+
+
+@pytest.fixture(scope="module")
+def gt_only_vcf(tmp_path_factory: pytest.TempPathFactory, bcftools: str) -> Path:
+    rng = np.random.default_rng(11)
+    n = 37
+    header = ODD_HEADER.split("##INFO")[0] + '##FORMAT=<ID=GT,Number=1,Type=String,Description="g">\n'
+    header += "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t" + "\t".join(f"S{i}" for i in range(n)) + "\n"
+    alts = ",".join(["C", "G", "T", *[f"A{'C' * k}" for k in range(1, 11)]])
+    lines = []
+    for r in range(300):
+        # runs of the usual 0/0 broken by every other kind of call, at random places (the last column too)
+        odd = rng.random(n) < rng.choice([0.0, 0.05, 0.3, 1.0])
+        calls = [str(rng.choice(GT_TOKENS)) if o else "0/0" for o in odd]
+        lines.append(f"chr1\t{100 + r}\t.\tA\t{alts}\t50\tPASS\t.\tGT\t" + "\t".join(calls))
+    folder = tmp_path_factory.mktemp("gtonly")
+    plain = folder / "gt.vcf"
+    plain.write_text(header + "\n".join(lines) + "\n")
+    out = folder / "gt.vcf.gz"
+    subprocess.run([bcftools, "view", "-Oz", "-o", str(out), str(plain)], check=True)
+    subprocess.run([bcftools, "index", "-t", str(out)], check=True)
+    return out
+
+
+@pytest.mark.parametrize("subset", ["all", "every_other", "last_only", "first_three"])
+def test_decoder_equals_cyvcf2_on_gt_only_calls_of_every_kind(gt_only_vcf: Path, subset: str) -> None:
+    samples = list(inspect_vcf(gt_only_vcf).samples)
+    chosen = {"all": samples, "every_other": samples[1::2], "last_only": samples[-1:], "first_three": samples[:3]}
+    assert _compare(gt_only_vcf, chosen[subset], [], frozenset(), 16 << 20) == 300
+
+
 MASKS = [
     # the 1+MG draft: GQ >= 20, DP >= 10, AB between 0.2 and 0.8 on heterozygous calls
     {"gq": (">=", 20), "dp": (">=", 10), "ab": ("between", (0.2, 0.8))},

@@ -368,31 +368,33 @@ static int parse_line(ctx_t *c, const char *s, const char *e, Py_ssize_t r, span
     if (c->last_kept_col < 0) return 0;
     Py_ssize_t ncol = 0;
     const char *p = q;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (nkeys == 1 && !c->gq && !c->dp && !c->ad && !c->adref) {
-        /* GT-only lines: one-digit diploid calls "d/d\t" (or "d|d\t") four bytes at a time, both
-         * alleles stored with one write; anything else (and the last kept column) takes the loop below.
-         * No mask check can fail here: GQ, DP and AD are absent. */
-        const int32_t *cm = c->col_map;
-        while (ncol < c->last_kept_col && e - p >= 4) {
-            uint32_t w;
-            memcpy(&w, p, 4);
-            uint32_t t = w & 0x00FF00FFu;  /* the two allele bytes, one per 16-bit lane */
-            uint32_t sep = (w >> 8) & 0xFFu;
-            if (((t + 0x7FD07FD0u) & ~(t + 0x7FC67FC6u) & 0x80008000u) != 0x80008000u ||
-                (sep != '/' && sep != '|') || (w >> 24) != '\t')
-                break;
-            int32_t o = cm[ncol];
-            if (o >= 0) {
-                uint32_t pair = t - 0x00300030u;  /* lane 0: first allele, lane 1: second */
-                memcpy(gt + 2 * o, &pair, 4);
-            }
-            p += 4;
-            ncol++;
-        }
-    }
-#endif
+    /* GT-only lines: one-digit diploid calls "d/d\t" (or "d|d\t") are read four bytes at a time,
+     * both alleles stored with one write; any other sample (missing, haploid, multi-digit) and the
+     * last kept column take the general path, then the fast one resumes. No mask check can fail
+     * here: GQ, DP and AD are absent. */
+    const int gt_only = nkeys == 1 && !c->gq && !c->dp && !c->ad && !c->adref;
     for (;; ncol++) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (gt_only) {
+            const int32_t *cm = c->col_map;
+            while (ncol < c->last_kept_col && e - p >= 4) {
+                uint32_t w;
+                memcpy(&w, p, 4);
+                uint32_t t = w & 0x00FF00FFu;  /* the two allele bytes, one per 16-bit lane */
+                uint32_t sep = (w >> 8) & 0xFFu;
+                if (((t + 0x7FD07FD0u) & ~(t + 0x7FC67FC6u) & 0x80008000u) != 0x80008000u ||
+                    (sep != '/' && sep != '|') || (w >> 24) != '\t')
+                    break;
+                int32_t o = cm[ncol];
+                if (o >= 0) {
+                    uint32_t pair = t - 0x00300030u;  /* lane 0: first allele, lane 1: second */
+                    memcpy(gt + 2 * o, &pair, 4);
+                }
+                p += 4;
+                ncol++;
+            }
+        }
+#endif
         int32_t o = c->col_map[ncol];
         const char *x = p;
         if (o >= 0) {
