@@ -164,15 +164,18 @@ ODD_RECORDS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def odd_vcf(tmp_path_factory: pytest.TempPathFactory, bcftools: str) -> Path:
-    folder = tmp_path_factory.mktemp("odd")
-    plain = folder / "odd.vcf"
-    plain.write_text(ODD_HEADER + "\n".join(ODD_RECORDS) + "\n")
-    out = folder / "odd.vcf.gz"
+def _bgzip_indexed(bcftools: str, plain: Path, header: str, records: list[str]) -> Path:
+    """``plain`` written from ``header`` and ``records``, then bgzipped and tabix-indexed by bcftools."""
+    plain.write_text(header + "\n".join(records) + "\n")
+    out = plain.with_suffix(".vcf.gz")
     subprocess.run([bcftools, "view", "-Oz", "-o", str(out), str(plain)], check=True)
     subprocess.run([bcftools, "index", "-t", str(out)], check=True)
     return out
+
+
+@pytest.fixture(scope="module")
+def odd_vcf(tmp_path_factory: pytest.TempPathFactory, bcftools: str) -> Path:
+    return _bgzip_indexed(bcftools, tmp_path_factory.mktemp("odd") / "odd.vcf", ODD_HEADER, ODD_RECORDS)
 
 
 @pytest.mark.parametrize("subset", [None, ["S2", "S4"], ["S1"]])
@@ -200,13 +203,7 @@ def gt_only_vcf(tmp_path_factory: pytest.TempPathFactory, bcftools: str) -> Path
         odd = rng.random(n) < rng.choice([0.0, 0.05, 0.3, 1.0])
         calls = [str(rng.choice(GT_TOKENS)) if o else "0/0" for o in odd]
         lines.append(f"chr1\t{100 + r}\t.\tA\t{alts}\t50\tPASS\t.\tGT\t" + "\t".join(calls))
-    folder = tmp_path_factory.mktemp("gtonly")
-    plain = folder / "gt.vcf"
-    plain.write_text(header + "\n".join(lines) + "\n")
-    out = folder / "gt.vcf.gz"
-    subprocess.run([bcftools, "view", "-Oz", "-o", str(out), str(plain)], check=True)
-    subprocess.run([bcftools, "index", "-t", str(out)], check=True)
-    return out
+    return _bgzip_indexed(bcftools, tmp_path_factory.mktemp("gtonly") / "gt.vcf", header, lines)
 
 
 @pytest.mark.parametrize("subset", ["all", "every_other", "last_only", "first_three"])
