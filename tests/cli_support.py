@@ -85,3 +85,19 @@ def leftovers(out: Path) -> list[Path]:
     if not parent.is_dir():
         return []
     return sorted(p for p in parent.iterdir() if p.name.startswith(f".{out.name}.goe-"))
+
+
+HAIL = KG / "hail_sample.vcf.gz"  # GRCh37, 100 samples, 346 records
+
+
+def hail_package(tmp: Path) -> Path:
+    """``goe freq`` on hail_sample (GRCh37) as ``tmp/pkg``: sample_id = the VCF columns, IGSR sex, all DE."""
+    with (KG / "hail_sample.samples.tsv").open() as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    sheet = tmp / "sheet.tsv"
+    sheet.write_text("sample_id\tsex\tcountry\n" + "".join(f"{r['vcf_sample_id']}\t{r['sex']}\tDE\n" for r in rows))
+    result = CliRunner(env={"GOE_DEBUG": None, "GOE_DASK_SCHEDULER": None}).invoke(app, [
+        "freq", str(HAIL), "--samples", str(sheet), "--out", str(tmp / "pkg"), "--assembly", "GRCh37", "--quiet",
+        "-j", "1"])
+    assert result.exit_code == 0, result.output
+    return tmp / "pkg"

@@ -9,7 +9,6 @@ gets the new checksums, so only the planted problem is left to find.
 from __future__ import annotations
 
 import contextlib
-import csv
 import gzip
 import json
 import re
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import pysam
 import pytest
+from cli_support import hail_package
 from typer.testing import CliRunner, Result
 
 import goe.cli.check  # noqa: F401  (registers `goe check`)
@@ -178,15 +178,8 @@ def test_af_tolerance_follows_the_node() -> None:
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``goe freq`` on hail_sample (GRCh37): sample_id = the VCF column names, sex from the IGSR sheet, DE."""
-    tmp = tmp_path_factory.mktemp("check")
-    with (DATA / "1kg" / "hail_sample.samples.tsv").open() as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
-    sheet = tmp / "sheet.tsv"
-    sheet.write_text("sample_id\tsex\tcountry\n" + "".join(f"{r['vcf_sample_id']}\t{r['sex']}\tDE\n" for r in rows))
-    result = goe("freq", HAIL, "--samples", sheet, "--out", tmp / "pkg", "--assembly", "GRCh37", "--quiet", "-j", "1")
-    assert result.exit_code == 0, result.output
-    return tmp / "pkg"
+    """``goe freq`` on hail_sample (GRCh37), every sample DE."""
+    return hail_package(tmp_path_factory.mktemp("check"))
 
 
 def test_goe_package_passes(package: Path) -> None:

@@ -241,7 +241,7 @@ def test_empty_groups_are_dropped() -> None:
 def test_group_by_strata() -> None:
     samples = [_sample("a", "F", "FI", region="south", batch="2"), _sample("b", "M", "FI", region="north", batch="1"),
                _sample("c", "M", "FI", region="", batch="1"), _sample("d", "F", "FI", region="north", batch="1")]
-    gs = build_groups(samples, ["region", "batch"])
+    gs = build_groups(samples, ["region", "batch"], min_stratum=1)
     assert gs.labels == ["Total", "M", "F", "FI", "FI_M", "FI_F",
                          "region=north", "region=south", "batch=1", "batch=2"]  # blank region: no group
     by = {g.label: g for g in gs.groups}
@@ -272,11 +272,54 @@ def test_group_by_a_column_goe_groups_by_anyway(column: str) -> None:
 def test_too_many_populations() -> None:
     samples = [_sample(f"s{i}", "F", "FI", site=str(i)) for i in range(600)]
     with pytest.raises(UsageError, match="populations, but GDI nodes accept at most 512"):
-        build_groups(samples, ["site"])
+        build_groups(samples, ["site"], min_stratum=1)
 
 
 def test_sheet_to_groups(tmp_path: Path) -> None:
     text = _tsv([("S1", "XY", "IT", "north"), ("S2", "XX", "IT", "south")], header="sample_id\tsex\tcountry\tarea")
     sheet: SampleSheet = read_sample_sheet(_write(tmp_path, text))
-    gs = build_groups(sheet.samples, ["area"])
+    gs = build_groups(sheet.samples, ["area"], min_stratum=1)
     assert gs.labels == ["Total", "M", "F", "IT", "IT_M", "IT_F", "area=north", "area=south"]
+
+
+def _strata_samples(values: Sequence[str]) -> list[Sample]:
+    return [_sample(f"s{i}", "MF"[i % 2], "FI", region=v) for i, v in enumerate(values)]
+
+
+def test_small_strata_are_left_out_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    samples = _strata_samples(["north"] * 25 + ["south"] * 20 + ["islands"] * 3 + [""] * 2)
+    with caplog.at_level("WARNING", logger="goe"):
+        gs = build_groups(samples, ["region"])
+    assert gs.labels[-2:] == ["region=north", "region=south"]
+    assert "region=islands" not in gs.labels
+    assert caplog.messages == [
+        "--group-by region: 1 value(s) held by fewer than 20 samples left out (e.g. 'islands': 3); "
+        "their samples still count in Total, sex and country"
+    ]
+    assert gs.groups[0].n_samples == 50  # the islanders are still in Total
+
+
+def test_group_by_a_column_of_ids_is_refused() -> None:
+    """A per-sample column (e.g. a family ID) would put IDs into the labels and publish genotypes."""
+    with pytest.raises(UsageError) as err:
+        build_groups(_strata_samples([f"FAM{i:03d}" for i in range(40)]), ["region"])
+    assert str(err.value) == (
+        "--group-by region: no value is held by 20 or more samples (e.g. 'FAM000': 1 sample); "
+        "a stratum that small would publish its members' genotypes; group by a coarser column"
+    )
+
+
+def test_group_by_given_twice() -> None:
+    with pytest.raises(UsageError) as err:
+        build_groups(_strata_samples(["north"] * 30), ["region", "region"])
+    assert str(err.value) == "--group-by region is given twice; give each column once"
+
+
+def test_values_that_would_write_the_same_info_ids_are_refused() -> None:
+    with pytest.raises(UsageError) as err:
+        build_groups(_strata_samples(["north-east"] * 20 + ["north_east"] * 20), ["region"])
+    assert str(err.value) == (
+        "populations 'region=north-east' and 'region=north_east' would both be written as INFO "
+        "'goe_AC_region_north_east'; rename one of the values in the sample sheet "
+        "(INFO IDs keep letters, digits and _)"
+    )

@@ -26,8 +26,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-stdout = Console(highlight=False, soft_wrap=True)
+# emoji=False: messages hold "chr1:100:"-like text, which rich would turn into an emoji (":100:")
+stderr = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+stdout = Console(highlight=False, soft_wrap=True, emoji=False)
+
+
 def _debug_env() -> bool:
     return os.environ.get("GOE_DEBUG", "") not in ("", "0")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 
 
@@ -30,8 +31,14 @@ for _name in COMMANDS:
     importlib.import_module(f"goe.cli.{_name}")
 
 
+def _terminated(signum: int, frame: object) -> None:
+    # SIGTERM (kill, a Slurm time limit, docker stop) cleans up as Ctrl-C does: no output left behind
+    raise KeyboardInterrupt
+
+
 def run() -> None:
     """Console-script entry point."""
+    signal.signal(signal.SIGTERM, _terminated)
     app()
 
 

@@ -8,6 +8,7 @@ prefix that GDI readers ignore.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,11 @@ import numpy as np
 
 from goe.cohort.sheet import Sample
 from goe.errors import UsageError
+
+# A stratum of a few people publishes little more than their genotypes, and a column whose
+# values are nearly unique per sample (a family or sample ID) would put those IDs into the
+# package's labels: --group-by strata need at least this many samples.
+MIN_STRATUM_SAMPLES = 20
 
 
 @dataclass(frozen=True)
@@ -74,8 +80,14 @@ class GroupSet:
         }
 
 
-def build_groups(samples: Sequence[Sample], group_by: Sequence[str] = ()) -> GroupSet:
-    """Build the groups for ``samples`` (in VCF column order); empty groups are left out."""
+def build_groups(
+    samples: Sequence[Sample], group_by: Sequence[str] = (), min_stratum: int = MIN_STRATUM_SAMPLES
+) -> GroupSet:
+    """Build the groups for ``samples`` (in VCF column order); empty groups are left out.
+
+    ``--group-by`` strata with fewer than ``min_stratum`` samples are left out (with a warning);
+    a column none of whose values reaches it is refused.
+    """
     n = len(samples)
     sex = np.array([0 if s.sex == "M" else 1 for s in samples], dtype=np.int8)
     country = np.array([s.country for s in samples])
@@ -87,7 +99,9 @@ def build_groups(samples: Sequence[Sample], group_by: Sequence[str] = ()) -> Gro
         groups.append(Group(c, "country", in_c))
         for code, name in ((0, "M"), (1, "F")):
             groups.append(Group(f"{c}_{name}", "country_sex", in_c & (sex == code)))
-    for column in group_by:
+    for i, column in enumerate(group_by):
+        if column in group_by[:i]:
+            raise UsageError(f"--group-by {column} is given twice", hint="give each column once")
         if column in ("country", "sex", "sample_id", "vcf_sample_id"):
             raise UsageError(
                 f"--group-by {column}: goe already groups by country and sex",
@@ -100,14 +114,47 @@ def build_groups(samples: Sequence[Sample], group_by: Sequence[str] = ()) -> Gro
                 f"--group-by {column}: no such column in the sample sheet",
                 hint=f"extra columns available: {known}",
             )
-        values = np.array([s.extra[column] for s in samples])
-        for v in sorted(set(values.tolist())):
-            if v:
-                groups.append(Group(f"{column}={v}", "stratum", values == v))
+        groups += _strata(column, np.array([s.extra[column] for s in samples]), min_stratum)
     kept = tuple(g for g in groups if g.members.any())
+    _check_unique_info_names(kept)
     if len(kept) > 512:
         raise UsageError(
             f"{len(kept)} populations, but GDI nodes accept at most 512",
             hint="group by fewer or coarser columns",
         )
     return GroupSet(kept, sex)
+
+
+def _strata(column: str, values: np.ndarray, min_stratum: int) -> list[Group]:
+    """One group per non-blank value of ``column`` held by at least ``min_stratum`` samples."""
+    counts = {v: int((values == v).sum()) for v in sorted(set(values.tolist())) if v}
+    small = {v: n for v, n in counts.items() if n < min_stratum}
+    if counts and len(small) == len(counts):
+        v, n = next(iter(small.items()))
+        raise UsageError(
+            f"--group-by {column}: no value is held by {min_stratum} or more samples "
+            f"(e.g. '{v}': {n} sample{'s' if n != 1 else ''}); a stratum that small would publish "
+            "its members' genotypes",
+            hint="group by a coarser column",
+        )
+    if small:
+        v, n = next(iter(small.items()))
+        logging.getLogger("goe").warning(
+            f"--group-by {column}: {len(small)} value(s) held by fewer than {min_stratum} samples left out "
+            f"(e.g. '{v}': {n}); their samples still count in Total, sex and country"
+        )
+    return [Group(f"{column}={v}", "stratum", values == v) for v in counts if v not in small]
+
+
+def _check_unique_info_names(groups: Sequence[Group]) -> None:
+    """Two stratum values that differ only in punctuation would write the same INFO IDs."""
+    seen: dict[str, str] = {}
+    for g in groups:
+        name = g.info_prefix + g.info_suffix
+        if name in seen:
+            raise UsageError(
+                f"populations '{seen[name]}' and '{g.label}' would both be written as INFO "
+                f"'{g.info_prefix}AC{g.info_suffix}'",
+                hint="rename one of the values in the sample sheet (INFO IDs keep letters, digits and _)",
+            )
+        seen[name] = g.label

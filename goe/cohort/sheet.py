@@ -161,7 +161,7 @@ def read_keep_list(path: str | Path, sheet: SampleSheet) -> set[str]:
     """Read a ``--keep`` file (one sample_id per line, ``#`` comments); every ID must be in the sheet."""
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except FileNotFoundError:
         raise SampleSheetError(f"{path}: --keep file not found") from None
     except IsADirectoryError:

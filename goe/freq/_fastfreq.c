@@ -176,9 +176,14 @@ static PyObject *vcf_lines(PyObject *self, PyObject *args) {
     PyObject *ret = NULL, *ends = NULL;
     sbuf s = {NULL, 0, 0};
     Py_ssize_t R = pos.len / 8, G = PyTuple_GET_SIZE(info_ids);
-    const char *key[64][N_STATS];
-    Py_ssize_t klen[64][N_STATS];
-    if (G > 64 || PyList_GET_SIZE(ids) != R || PyList_GET_SIZE(refs) != R || PyList_GET_SIZE(alts) != R ||
+    /* one key per (group, statistic): as many groups as the sample sheet makes */
+    const char *(*key)[N_STATS] = PyMem_Malloc(sizeof *key * (size_t)(G ? G : 1));
+    Py_ssize_t (*klen)[N_STATS] = PyMem_Malloc(sizeof *klen * (size_t)(G ? G : 1));
+    if (!key || !klen) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (PyList_GET_SIZE(ids) != R || PyList_GET_SIZE(refs) != R || PyList_GET_SIZE(alts) != R ||
         PyList_GET_SIZE(filters) != R || ints.len != 6 * R * G * 8 || fm.len != R * G * 8 || hw.len != R * G * 8 ||
         wh.len != R * G || qual.len != R * 8) {
         PyErr_SetString(PyExc_ValueError, "vcf_lines: inconsistent inputs");
@@ -254,6 +259,8 @@ static PyObject *vcf_lines(PyObject *self, PyObject *args) {
 done:
     Py_XDECREF(ends);
     PyMem_Free(s.p);
+    PyMem_Free(key);
+    PyMem_Free(klen);
     PyBuffer_Release(&pos); PyBuffer_Release(&qual); PyBuffer_Release(&ints);
     PyBuffer_Release(&fm); PyBuffer_Release(&hw); PyBuffer_Release(&wh);
     return ret;

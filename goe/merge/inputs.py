@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cyvcf2 import VCF
 
-from goe.errors import InputError, UsageError
+from goe.cohort.countries import COMMON_MISTAKES, ISO_3166_ALPHA2
+from goe.errors import InputError, UsageError, VcfError
 from goe.genome.assemblies import ASSEMBLIES, PRIMARY, canonical_contig, get_assembly
 from goe.genome.intervals import Intervals, read_bed
 from goe.package.finalise import MANIFEST, SITES
@@ -79,7 +81,19 @@ class MergeInput:
         }
 
 
-_SPEC = re.compile(r"^(?P<path>.+?)(?:=(?P<country>[A-Z]{2}))?$")
+def _split_spec(spec: str) -> tuple[Path, str | None]:
+    """``PATH`` or ``PATH=CC``; CC is checked against the codes the sample sheet accepts, in any case."""
+    head, sep, code = spec.rpartition("=")
+    # a path that exists as given wins, so that a file named "run=GB" can still be merged
+    if not sep or not head or Path(spec).exists() or not re.fullmatch(r"[A-Za-z]*", code):
+        return Path(spec), None
+    upper = code.upper()
+    if upper not in ISO_3166_ALPHA2:
+        guess = COMMON_MISTAKES.get(upper)
+        raise UsageError(f"{spec}: '{code}' is not an ISO 3166-1 alpha-2 country code",
+                         hint=f"did you mean {head}={guess}?" if guess else
+                         f"name the country with its two-letter code, e.g. {head}=FI")
+    return Path(head), upper
 
 
 def _assembly_of(vcf: VCF, path: Path) -> str:
@@ -120,9 +134,7 @@ def _verify_package(folder: Path, manifest: dict[str, Any]) -> None:
 
 def load_input(spec: str) -> MergeInput:
     """Open one input: a goe package folder or a sites VCF, optionally ``PATH=CC`` to name its country."""
-    m = _SPEC.match(spec)
-    assert m
-    path, forced = Path(m.group("path")), m.group("country")
+    path, forced = _split_spec(spec)
     manifest: dict[str, Any] | None = None
     if path.is_dir():
         mf = path / MANIFEST
@@ -146,11 +158,15 @@ def load_input(spec: str) -> MergeInput:
     with capture_htslib():
         try:
             vcf = VCF(str(sites), lazy=True)
-        except (OSError, ValueError):
+        except Exception:  # cyvcf2 raises a bare Exception for a truncated or garbled header
             vcf = None
     if vcf is None:
-        raise InputError(f"{sites}: cannot open as a sites VCF/BCF")
+        raise InputError(f"{sites}: cannot open as a sites VCF/BCF", hint=f"check it with 'goe check {path}'")
     try:
+        if vcf.samples:  # the privacy rule: merge never reads, let alone passes on, a sample ID or a genotype
+            n = len(vcf.samples)
+            raise InputError(f"{sites}: has {n:,} sample column{'s' * (n != 1)} (genotypes); goe merge takes "
+                             "sites-only VCFs", hint="share the sites only: bcftools view -G")
         assembly = manifest["assembly"] if manifest else _assembly_of(vcf, sites)
         info_ids = [h.info()["ID"] for h in vcf.header_iter() if h.type == "INFO"]
         filters = {h.info()["ID"]: h.info().get("Description", "").strip('"')
@@ -166,7 +182,7 @@ def load_input(spec: str) -> MergeInput:
             hint="goe merges chromosomes 1-22, X, Y and MT, named with or without 'chr'",
         )
     fields = {i: f for i in info_ids if (f := parse_info_id(i)) is not None}
-    countries = _countries(sites, fields, manifest, forced)
+    countries = _countries(sites, fields, manifest, forced, spec, path)
     callable_iv: Intervals | None = None
     assumed: list[str] = []
     entry = (manifest or {}).get("callable") or {}
@@ -175,19 +191,19 @@ def load_input(spec: str) -> MergeInput:
     else:
         assumed = [c for c in PRIMARY if c in contigs]
     if any(c.samples is None for c in countries):
-        _estimate_samples(sites, countries)
+        _estimate_samples(sites, countries, path)
     return MergeInput(spec, sites, "package" if manifest else "vcf", assembly, countries, contigs, callable_iv,
                       assumed, sha256_file(sites), manifest, filters, path)
 
 
-def _estimate_samples(sites: Path, countries: list[CountryInput]) -> None:
+def _estimate_samples(sites: Path, countries: list[CountryInput], given: Path) -> None:
     """Samples per sex from the largest autosomal AN, for inputs that do not say (one pass over the file)."""
     best: dict[str, int] = {}
     wanted = {fields[("AN", None)]: label for c in countries if c.samples is None for label, fields in c.fields.items()}
     with capture_htslib():
         vcf = VCF(str(sites), lazy=True)
         try:
-            for rec in vcf:
+            for rec in _readable(vcf, sites, given):
                 canon = canonical_contig(rec.CHROM)
                 if canon is None or canon in ("X", "Y", "MT"):
                     continue
@@ -213,14 +229,34 @@ def _estimate_samples(sites: Path, countries: list[CountryInput]) -> None:
         )
 
 
-def _countries(
-    sites: Path, fields: dict[str, Any], manifest: dict[str, Any] | None, forced: str | None
-) -> list[CountryInput]:
+def _readable(vcf: VCF, sites: Path, given: Path) -> Iterator[Any]:
+    """The records; one that cannot be read (a truncated or corrupt file) is a :class:`VcfError`."""
+    it, n, last = iter(vcf), 0, ""
+    while True:
+        try:
+            rec = next(it)
+        except StopIteration:
+            return
+        except Exception:  # cyvcf2 raises a bare Exception when htslib cannot read a record
+            before = f"the last readable record is {last}" if last else "no record could be read"
+            raise VcfError(f"{sites}: record {n + 1} cannot be read ({before}): the file is truncated or corrupt",
+                           hint=f"copy or download it again; see: goe check {given}") from None
+        n += 1
+        last = f"{rec.CHROM}:{rec.POS}"
+        yield rec
+
+
+def _countries(sites: Path, fields: dict[str, Any], manifest: dict[str, Any] | None, forced: str | None,
+               spec: str, path: Path) -> list[CountryInput]:
     by_label: dict[str, dict[tuple[str, str | None], str]] = {}
     for info_id, f in fields.items():
         by_label.setdefault(f.label, {})[(f.stat, f.zygosity)] = info_id
     labels = {lab for lab, ids in by_label.items() if ("AC", None) in ids and ("AN", None) in ids}
     coded = sorted({lab.split("_")[0] for lab in labels if lab not in ("Total", "M", "F")})
+    if forced is not None:
+        _check_forced(spec, path, forced, coded, manifest)
+        if coded:
+            forced = None  # it names what the input says already: read it as if not named
     pops = {p["label"]: p for p in (manifest or {}).get("populations", [])}
     out: list[CountryInput] = []
     if coded and forced is None:
@@ -240,6 +276,21 @@ def _countries(
     fmap.update({f"{forced}_{s}": by_label[s] for s in ("M", "F") if s in labels})
     samples = {"male": pops["Total"]["male"], "female": pops["Total"]["female"]} if "Total" in pops else None
     return [CountryInput(forced, fmap, samples)]
+
+
+def _check_forced(spec: str, path: Path, forced: str, coded: list[str], manifest: dict[str, Any] | None) -> None:
+    """``=CC`` may only name an input that does not say its country, or repeat what it says."""
+    m = manifest or {}
+    listed = m.get("countries") or ([m["country"]] if m.get("country") else [])
+    said = {str(c) for c in listed if c} | set(coded)
+    if not said or said == {forced}:
+        return
+    sources = " and ".join(w for w, on in (("manifest.json", bool(listed)), ("its INFO fields", bool(coded))) if on)
+    what = f"countries are {' and '.join(sorted(said))}" if len(said) > 1 else f"country is {next(iter(said))}"
+    raise HarmonisationError(
+        f"{spec}: the input says its {what} ({sources}), not {forced}",
+        hint=f"=CC only names the country of an input that does not say it; give {path} alone",
+    )
 
 
 def harmonise(inputs: list[MergeInput], allow_mixed_guidelines: bool) -> str:

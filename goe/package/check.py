@@ -13,6 +13,7 @@ import gzip
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -271,7 +272,7 @@ def _check_vcf(path: Path, report: CheckReport, manifest: dict[str, Any] | None)
     with capture_htslib() as hts:
         try:
             vcf = VCF(str(path), lazy=True)
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # cyvcf2 raises a bare Exception for a truncated or garbled header
             vcf, failure = None, str(exc)
     if vcf is None:
         report.add(name, f"cannot be read as VCF/BCF ({hts.errors[0] if hts.errors else failure})", kind="unreadable")
@@ -279,6 +280,10 @@ def _check_vcf(path: Path, report: CheckReport, manifest: dict[str, Any] | None)
     bcf, said = path.suffix == ".bcf", hts.lines
     try:
         lines = _read_header(path, vcf)
+        if vcf.samples:  # the privacy rule: nothing that leaves a country holds a sample ID or a genotype
+            report.add(f"{name} header" if bcf else f"{name} line {len(lines)}",
+                       f"has {len(vcf.samples):,} sample column{'s' * (len(vcf.samples) != 1)} (genotypes): a "
+                       "shareable file must be a sites-only VCF; drop them with 'bcftools view -G'", kind="genotypes")
         pops = _check_header(lines, name, bcf, manifest, report)
         with capture_htslib() as hts:
             _scan_records(vcf, name, 0 if bcf else len(lines), pops, report)
@@ -315,7 +320,7 @@ def _scan_records(vcf: VCF, name: str, header_lines: int, pops: dict[str, dict[s
     other_contigs: dict[str, list[Any]] = {}
     non_pass = 0
     fields = [(ids, tuple(ids.get(m) for m in _METRICS)) for ids in pops.values()]
-    for n, rec in enumerate(vcf, 1):
+    for n, rec in enumerate(_records(vcf, name, header_lines, report), 1):
         chrom, pos, ref, alts = rec.CHROM, rec.POS, rec.REF, rec.ALT
         line = f"line {header_lines + n}" if header_lines else f"record {n}"
         at = f"{name} {line}, {chrom}:{pos} {ref}>"
@@ -346,6 +351,25 @@ def _scan_records(vcf: VCF, name: str, header_lines: int, pops: dict[str, dict[s
         report.add(name, f"{non_pass:,} of {report.records:,} records have a FILTER other than PASS: GDI does not "
                    "read FILTER and publishes them all (to publish passing sites only: bcftools view -f PASS)",
                    "warning", "filter")
+
+
+def _records(vcf: VCF, name: str, header_lines: int, report: CheckReport) -> Iterator[Any]:
+    """The records, until one cannot be read (a truncated or corrupt file): that one is reported as an error."""
+    it, n, last = iter(vcf), 0, ""
+    while True:
+        n += 1
+        line = f"line {header_lines + n}" if header_lines else f"record {n}"
+        try:
+            rec = next(it)
+        except StopIteration:
+            return
+        except Exception:  # cyvcf2 raises a bare Exception; htslib's own line is reported after this one
+            before = f"the last readable record is {last}" if last else "no record could be read"
+            report.add(f"{name} {line}", f"cannot be read ({before}): the file is truncated or corrupt; copy or "
+                       "download it again", kind="unreadable")
+            return
+        last = f"{line}, {rec.CHROM}:{rec.POS} {rec.REF}>{','.join(rec.ALT)}"
+        yield rec
 
 
 def _check_alleles(rec: Any, alts: list[str], at: str, pops: list[tuple[dict[str, str], tuple[str | None, ...]]],

@@ -242,6 +242,7 @@ static inline const char *scan_gt(const char *x, const char *e, int *a0, int *a1
         } else return NULL;
         if (na == 0) *a0 = v;
         else if (na == 1) *a1 = v;
+        else return NULL;  /* a third allele: the htslib reader takes the record and refuses it */
         na++;
         if (x < e && (*x == '/' || *x == '|')) { x++; continue; }
         break;

@@ -22,6 +22,7 @@ import deflate
 import numpy as np
 
 from goe.vcf.partition import Region
+from goe.vcf.sniff import is_bcf
 
 try:
     from goe.vcf import _textvcf  # type: ignore[attr-defined]
@@ -44,7 +45,7 @@ def available() -> bool:
 
 def usable(path: Path, region: Region) -> bool:
     """Whether this region of this file can take the fast reader."""
-    return available() and region.voff is not None and path.suffix != ".bcf"
+    return available() and region.voff is not None and not is_bcf(path)
 
 
 def _inflate(path: Path, voff: int) -> Iterator[list[bytes | bytearray]]:

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from cyvcf2 import VCF
@@ -22,6 +23,7 @@ from goe.vcf import fastread
 from goe.vcf.htslib_log import capture_htslib
 from goe.vcf.index import find_index
 from goe.vcf.partition import Region
+from goe.vcf.sniff import is_bcf
 
 _CONTIG_LINE = re.compile(r"^##contig=<(.*)>\s*$", re.MULTILINE)
 
@@ -83,6 +85,13 @@ def inspect_vcf(path: str | Path) -> VcfInfo:
             f"{path}: the file is truncated (no BGZF end-of-file marker)",
             hint="copy or download it again, then check it with 'bcftools view -h'",
         )
+    if is_bcf(path) and not path.name.endswith((".bcf", ".bcf.gz")):
+        # htslib's readers (cyvcf2) choose how to load the index from the name
+        stem = path.name.split(".")[0] or "cohort"
+        raise VcfError(
+            f"{path}: the file is BCF, but its name does not end in .bcf",
+            hint=f"rename it and index it again: mv {path.name} {stem}.bcf && bcftools index {stem}.bcf",
+        )
     index = find_index(path)
     if index is None:
         raise VcfError(
@@ -96,12 +105,13 @@ def inspect_vcf(path: str | Path) -> VcfInfo:
     with capture_htslib() as hts:
         try:
             vcf = VCF(str(path), lazy=True)
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # cyvcf2 raises a bare Exception for a header it cannot parse
             vcf = None
             failure = str(exc)
     if vcf is None:
         detail = hts.errors[0] if hts.errors else failure
-        raise VcfError(f"{path}: cannot open as VCF/BCF ({detail})")
+        raise VcfError(f"{path}: cannot open as VCF/BCF ({detail})",
+                       hint=f"check its header: bcftools view -h {path.name}")
     try:
         fmt: set[str] = set()
         info: dict[str, str] = {}
@@ -150,7 +160,7 @@ def inspect_vcf(path: str | Path) -> VcfInfo:
         raise VcfError(f"{path}: the VCF has no sample columns", hint="goe freq needs the joint-called genotypes")
     return VcfInfo(
         path, index, samples, tuple(contig_order), lengths, frozenset(fmt), info, filters,
-        path.suffix == ".bcf",
+        is_bcf(path),
     )
 
 
@@ -270,7 +280,7 @@ def _iter_htslib(
     with capture_htslib() as hts:
         vcf = VCF(str(path), samples=list(samples), lazy=True, threads=1)
         try:
-            rows = _Rows(region.contig, len(vcf.samples), info_keys, want, batch_size)
+            rows = _Rows(region.contig, vcf.samples, info_keys, want, batch_size)
             for rec in vcf(region.query()):
                 if not region.contains(rec.POS):
                     continue
@@ -282,6 +292,8 @@ def _iter_htslib(
                     yield rows.flush()
             if rows.size:
                 yield rows.flush()
+        except _RecordError as exc:
+            raise VcfError(f"{path}: {exc.args[0]}", hint=exc.args[1]) from None
         except Exception as exc:  # htslib errors surface as assorted exception types
             failure = exc
         finally:
@@ -300,12 +312,40 @@ def _iter_htslib(
         )
 
 
+class _RecordError(Exception):
+    """A record goe cannot count: (what is wrong and where, how to fix it)."""
+
+
 class _Rows:
     """Accumulates decoded records into preallocated arrays."""
 
-    def __init__(self, contig: str, n: int, info_keys: Sequence[str], want: frozenset[str], size: int) -> None:
-        self.contig, self.n, self.info_keys, self.want, self.cap = contig, n, list(info_keys), want, size
+    def __init__(self, contig: str, samples: Sequence[str], info_keys: Sequence[str], want: frozenset[str],
+                 size: int) -> None:
+        self.contig, self.samples, self.n = contig, samples, len(samples)
+        self.info_keys, self.want, self.cap = list(info_keys), want, size
         self._alloc()
+
+    def _genotypes(self, r: Any) -> np.ndarray:
+        """The record's GT array (samples x (ploidy + phase)); refuses records goe cannot count."""
+        where = f"{self.contig}:{r.POS}"
+        try:
+            g = r.genotype.array()
+        except Exception:  # cyvcf2: "error parsing genotypes; they may be absent from this record"
+            raise _RecordError(
+                f"{where} has no GT (FORMAT is {':'.join(r.FORMAT) or 'empty'}); goe counts genotypes",
+                "every record of a joint-called VCF has GT: check how the file was made",
+            ) from None
+        if g.shape[1] > 3:
+            extra = np.flatnonzero((g[:, 2:-1] != -2).any(axis=1))
+            if len(extra):
+                s = int(extra[0])
+                k = int((g[s, :-1] != -2).sum())
+                raise _RecordError(
+                    f"{where}: sample {self.samples[s]} has a call of ploidy {k}; goe counts haploid and "
+                    "diploid calls only",
+                    "set polyploid calls missing (or drop the record) before goe",
+                )
+        return g
 
     def _alloc(self) -> None:
         cap, n = self.cap, self.n
@@ -338,7 +378,7 @@ class _Rows:
             info = r.INFO  # type: ignore[attr-defined]
             for k in self.info_keys:
                 self.info[k][i] = _info_float(info.get(k))
-        g = r.genotype.array()  # type: ignore[attr-defined]
+        g = self._genotypes(r)
         if r.ploidy >= 2 and g.shape[1] >= 3:  # type: ignore[attr-defined]
             self.gt[i] = g[:, :2]
         else:  # all haploid: the second column is the phase flag
