@@ -79,12 +79,16 @@ def test_chain_runs_then_skips_unchanged_steps(tmp_path: Path) -> None:
 
 
 def test_resumes_after_a_failed_step(tmp_path: Path) -> None:
-    cfg = _setup(tmp_path, gb_vcf="cohort/missing.vcf.gz")
+    # A VCF that exists (so the checks before the run pass) but cannot be read: GB qc fails.
+    cfg = _setup(tmp_path, gb_vcf="cohort/broken.vcf.gz")
+    (tmp_path / "cohort/broken.vcf.gz").write_text("not a VCF\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["run", str(cfg), "-q"])
     assert result.exit_code == 1
     # FI's steps ran (with their warnings); the chain stopped at GB with one error line.
-    assert result.stderr.splitlines()[-1] == f"error: {tmp_path}/cohort/missing.vcf.gz: file not found"
+    assert "broken.vcf.gz" in result.stderr.splitlines()[-1]
     assert result.stderr.count("error:") == 1
+    assert (tmp_path / "out/FI/freq/manifest.json").is_file()
+    assert not (tmp_path / "out/GB").exists()
     # Fixed: FI's finished steps are kept, the chain goes on from GB.
     cfg.write_text(CONFIG.format(gb_vcf="cohort/eur_chr20.vcf.gz"), encoding="utf-8")
     assert _steps(cfg) == {"FI qc": "unchanged", "FI freq": "unchanged", "GB qc": "done", "GB freq": "done",

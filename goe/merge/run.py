@@ -119,7 +119,7 @@ def merge_packages(
                 first = problems[0]
                 more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
                 raise HarmonisationError(f"{inp.given} fails the GDI checks: {first.where}: {first.message}{more}",
-                                         hint=f"see every problem with: goe check {inp.given}")
+                                         hint=f"see every problem with: goe check {inp.source}")
     if opts.reference is None:
         log.warning("no --reference: alleles are matched split and trimmed, but not left-aligned; "
                     "give the reference FASTA to check REF and left-align indels")

@@ -113,7 +113,7 @@ def _collect(job: MergeJob, norm: Normaliser, stats: Counter[str]) -> dict[tuple
                 vcf.close()
         if hts.errors:
             raise VcfError(f"{inp.sites}: cannot read {q} ({hts.errors[0]})",
-                           hint=f"check it with 'goe check {inp.given}'")
+                           hint=f"check it with 'goe check {inp.source}'")
     return records
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -20,8 +21,10 @@ from typing import Any
 from goe import __version__
 from goe.engine.resume import Resume
 from goe.freq.run import FreqOptions, compute_frequencies
+from goe.guidelines.profile import available_profiles
 from goe.merge.run import MergeOptions, merge_packages
 from goe.merge.worker import MergeParams
+from goe.pipeline.check import check_run
 from goe.pipeline.config import RunConfig
 from goe.progress import NO_PROGRESS, Progress
 from goe.qc.run import QcOptions, run_qc
@@ -30,16 +33,23 @@ STATE = ".goe-run"
 BIG = 64 << 20  # files larger than this are fingerprinted by size and time, not read
 
 
-def file_digest(path: Path) -> str:
-    """sha256 of a file (size and mtime for big ones); a package folder by its manifest."""
-    if path.is_dir():
-        path = path / "manifest.json"
-    if not path.exists():
-        return "missing"
+def _one_file(path: Path) -> str:
     st = path.stat()
     if st.st_size > BIG:
         return f"size={st.st_size};mtime={st.st_mtime_ns}"
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file (size and mtime for big ones); a folder by every file in it, with their names."""
+    if path.is_dir():
+        h = hashlib.sha256()
+        for f in sorted(x for x in path.rglob("*") if x.is_file()):
+            h.update(f"{f.relative_to(path).as_posix()}\0{_one_file(f)}\n".encode())
+        return h.hexdigest()
+    if not path.exists():
+        return "missing"
+    return _one_file(path)
 
 
 @dataclass
@@ -57,7 +67,7 @@ class Step:
 
     def fingerprint(self) -> str:
         body = {"kind": self.kind, "params": self.params, "goe": __version__,
-                "inputs": {str(p): file_digest(p) for p in self.inputs}}
+                "inputs": {os.path.abspath(p): file_digest(p) for p in self.inputs}}
         return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -71,6 +81,39 @@ class RunResult:
 
 def _stamp(config: RunConfig, step: Step) -> Path:
     return config.out / STATE / f"{step.name.replace(' ', '_')}.json"
+
+
+def _read_stamp(stamp: Path) -> str | None:
+    """The fingerprint a step recorded when it finished; ``None`` (run it again) when unreadable."""
+    try:
+        fingerprint = json.loads(stamp.read_text(encoding="utf-8"))["fingerprint"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return fingerprint if isinstance(fingerprint, str) else None
+
+
+def _write_stamp(stamp: Path, step: Step) -> None:
+    # Temp then rename: an interruption leaves the old record or the new one, never half of one.
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    tmp = stamp.with_name(stamp.name + ".tmp")
+    tmp.write_text(json.dumps({"step": step.name, "fingerprint": step.fingerprint()}) + "\n", encoding="utf-8")
+    os.replace(tmp, stamp)
+
+
+QC_OUTPUTS = ("samples.tsv", "pass_samples.txt", "relatedness.tsv", "summary.json", "report.html")
+PACKAGE_OUTPUTS = ("manifest.json", "sites.vcf.gz", "sites.vcf.gz.tbi", "frequencies.parquet")
+
+
+def outputs_complete(step: Step) -> bool:
+    """Whether every file the step writes is still there (a deleted output means run it again)."""
+    names: set[str] = set(QC_OUTPUTS if step.kind == "qc" else PACKAGE_OUTPUTS)
+    if step.kind != "qc":
+        try:
+            listed = json.loads((step.out / "manifest.json").read_text(encoding="utf-8")).get("files", {})
+            names |= set(listed) if isinstance(listed, dict) else set()
+        except (OSError, ValueError, AttributeError):
+            return False
+    return all((step.out / n).is_file() for n in names)
 
 
 def _resume(config: RunConfig, step: Step) -> Resume:
@@ -89,6 +132,9 @@ def plan(config: RunConfig) -> list[Step]:
     """The steps of the run, in order."""
     steps: list[Step] = []
     packages: list[Path] = []
+    # A profile file (not a bundled name) is an input: editing a threshold must re-run QC and freq.
+    g = config.guidelines
+    profile = [Path(g)] if g is not None and g not in available_profiles() else []
     for c in config.cohorts:
         qc_out = config.out / c.name / "qc" if c.qc else None
         if qc_out is not None:
@@ -98,7 +144,7 @@ def plan(config: RunConfig) -> list[Step]:
             steps.append(Step(f"{c.name} qc", "qc", qc_out,
                               {"assembly": config.assembly, "guidelines": config.guidelines,
                                "partition_bytes": config.partition_bytes},
-                              [c.vcf, c.samples, *c.metrics], partial(run_qc, q)))
+                              [c.vcf, c.samples, *c.metrics, *profile], partial(run_qc, q)))
         passed = qc_out / "pass_samples.txt" if qc_out is not None else None
         keep = config.out / STATE / f"{c.name}.keep.txt" if passed and c.keep else (passed or c.keep)
         freq_out = config.out / c.name / "freq"
@@ -113,7 +159,7 @@ def plan(config: RunConfig) -> list[Step]:
                 _intersect(passed, own, f.keep)
             return compute_frequencies(f, pr, resume)
 
-        inputs = [x for x in (c.vcf, c.samples, c.callable, passed, c.keep) if x is not None]
+        inputs = [x for x in (c.vcf, c.samples, c.callable, passed, c.keep, *profile) if x is not None]
         steps.append(Step(f"{c.name} freq", "freq", freq_out,
                           {"assembly": config.assembly, "guidelines": config.guidelines, "mask": c.mask,
                            "min_allele_count": c.min_allele_count, "country": c.country,
@@ -134,15 +180,15 @@ def plan(config: RunConfig) -> list[Step]:
 
 def run_chain(config: RunConfig, progress: Progress = NO_PROGRESS, dry_run: bool = False) -> RunResult:
     """Run (or with ``dry_run`` only plan) every step; unchanged steps are skipped."""
+    check_run(config)
     result = RunResult(config, plan(config))
     pending: list[Path] = []  # outputs of steps that (would) run in this invocation
     for step in result.steps:
         stamp = _stamp(config, step)
         ready = all(p.exists() for p in step.inputs)
         upstream = any(p == out or out in p.parents for p in step.inputs for out in pending)
-        done_before = stamp.exists() and step.out.exists()
-        if (not (dry_run and upstream) and ready and done_before
-                and json.loads(stamp.read_text())["fingerprint"] == step.fingerprint()):
+        if (not (dry_run and upstream) and ready and _read_stamp(stamp) == step.fingerprint()
+                and outputs_complete(step)):
             step.status = "unchanged"
             continue
         pending.append(step.out)
@@ -152,6 +198,5 @@ def run_chain(config: RunConfig, progress: Progress = NO_PROGRESS, dry_run: bool
         step.result = step.action(progress, _resume(config, step))
         reused = getattr(step.result, "partitions_reused", 0)
         step.status = f"resumed ({reused} of {step.result.partitions} partitions kept)" if reused else "done"
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.write_text(json.dumps({"step": step.name, "fingerprint": step.fingerprint()}) + "\n", encoding="utf-8")
+        _write_stamp(stamp, step)
     return result
