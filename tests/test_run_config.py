@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -201,3 +206,18 @@ def test_a_country_in_two_cohorts_is_refused_up_front(tmp_path: Path) -> None:
         f"{cfg}: [[cohort]] 2 (GB): country FI is also in cohort FI; "
         "give each country's samples to one cohort (or restrict them with keep)")
     assert not (tmp_path / "out").exists()
+
+
+def test_sigterm_says_that_finished_steps_are_kept(tmp_path: Path) -> None:
+    """goe run stopped by kill / a Slurm time limit: exit 130 and how to resume (not "no output")."""
+    cfg = _setup(tmp_path)
+    sheet = tmp_path / "cohort" / "samples_FI.tsv"
+    sheet.unlink()
+    os.mkfifo(sheet)  # goe blocks reading it (the up-front checks): the signal arrives while it runs
+    goe = shutil.which("goe", path=str(Path(sys.executable).parent)) or "goe"
+    proc = subprocess.Popen([goe, "run", str(cfg)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert stderr == "interrupted; the steps that finished are kept: run the same command again to resume\n"

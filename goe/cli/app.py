@@ -84,8 +84,13 @@ def main(
     _setup_logging()
 
 
-def handle_errors(fn: F) -> F:
-    """Turn library errors into one line on stderr and an exit code."""
+INTERRUPTED = "interrupted; no output was written"
+
+
+def handle_errors(fn: F | None = None, *, interrupted: str = INTERRUPTED) -> Any:
+    """Turn library errors into one line on stderr and an exit code (``interrupted``: the Ctrl-C line)."""
+    if fn is None:
+        return functools.partial(handle_errors, interrupted=interrupted)
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -97,7 +102,7 @@ def handle_errors(fn: F) -> F:
             stderr.print(f"[bold red]error:[/bold red] {escape(str(exc))}", markup=True, highlight=False)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            stderr.print("interrupted; no output was written")
+            stderr.print(interrupted)
             raise typer.Exit(EXIT_INTERRUPTED) from None
         except (typer.Exit, typer.Abort):
             raise
@@ -111,4 +116,4 @@ def handle_errors(fn: F) -> F:
             )
             raise typer.Exit(EXIT_INTERNAL) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper

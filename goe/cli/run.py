@@ -15,7 +15,7 @@ from goe.cli.progress import RichProgress
 
 
 @app.command("run")
-@handle_errors
+@handle_errors(interrupted="interrupted; the steps that finished are kept: run the same command again to resume")
 def run(
     config: Annotated[Path, typer.Argument(help="Run configuration (TOML): cohorts, merge, engine.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan (what would run or be skipped).")] = False,
