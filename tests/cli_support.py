@@ -8,6 +8,8 @@ ISO country per population. Nothing here writes under ``tests/data``.
 from __future__ import annotations
 
 import csv
+import json
+import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -101,3 +103,21 @@ def hail_package(tmp: Path) -> Path:
         "-j", "1"])
     assert result.exit_code == 0, result.output
     return tmp / "pkg"
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def example_run(tmp_path: Path, config: str) -> Path:
+    """``config`` as ``tmp_path/run.toml`` next to a copy of examples/cohort (its paths are relative to it)."""
+    shutil.copytree(EXAMPLES / "cohort", tmp_path / "cohort")
+    cfg = tmp_path / "run.toml"
+    cfg.write_text(config, encoding="utf-8")
+    return cfg
+
+
+def run_steps(cfg: Path | str, *extra: str) -> dict[str, str]:
+    """``goe run CFG --json``: each step's status ("done", "unchanged", ...)."""
+    result = CliRunner().invoke(app, ["run", str(cfg), "--json", *extra])
+    assert result.exit_code == 0, result.output
+    return {row["step"]: row["status"] for row in json.loads(result.stdout)}

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from cli_support import example_run, run_steps
 from typer.testing import CliRunner
 
 from goe.cli.main import app
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 CONFIG = """
 [run]
@@ -36,23 +35,14 @@ name = "europe"
 
 
 def _setup(tmp_path: Path, gb_vcf: str = "cohort/eur_chr20.vcf.gz") -> Path:
-    shutil.copytree(EXAMPLES / "cohort", tmp_path / "cohort")
-    cfg = tmp_path / "run.toml"
-    cfg.write_text(CONFIG.format(gb_vcf=gb_vcf), encoding="utf-8")
-    return cfg
+    return example_run(tmp_path, CONFIG.format(gb_vcf=gb_vcf))
 
 
-def _steps(cfg: Path, *extra: str) -> dict[str, str]:
-    result = CliRunner().invoke(app, ["run", str(cfg), "--json", *extra])
-    assert result.exit_code == 0, result.output
-    return {row["step"]: row["status"] for row in json.loads(result.stdout)}
-
-
-def test_chain_runs_then_skips_unchanged_steps(tmp_path: Path) -> None:
+def test_chain_runs_then_skips_unchangedrun_steps(tmp_path: Path) -> None:
     cfg = _setup(tmp_path)
     names = ["FI qc", "FI freq", "GB qc", "GB freq", "merge europe"]
-    assert _steps(cfg, "--dry-run") == dict.fromkeys(names, "to run")
-    assert _steps(cfg) == dict.fromkeys(names, "done")
+    assert run_steps(cfg, "--dry-run") == dict.fromkeys(names, "to run")
+    assert run_steps(cfg) == dict.fromkeys(names, "done")
     out = tmp_path / "out"
     # freq used the QC pass list; the merge is the sum of the two national packages.
     fi_pass = (out / "FI/qc/pass_samples.txt").read_text().split()
@@ -68,12 +58,12 @@ def test_chain_runs_then_skips_unchanged_steps(tmp_path: Path) -> None:
     assert (both["an"] + both["an_gb"] == both["an_eu"]).all()
     # Nothing changed: every step is skipped, and the outputs are untouched.
     before = (out / "europe/sites.vcf.gz").stat().st_mtime_ns
-    assert _steps(cfg) == dict.fromkeys(names, "unchanged")
+    assert run_steps(cfg) == dict.fromkeys(names, "unchanged")
     assert (out / "europe/sites.vcf.gz").stat().st_mtime_ns == before
     # A changed sample sheet reruns that cohort and everything after it, not the other cohort.
     sheet = tmp_path / "cohort/samples_GB.tsv"
     sheet.write_text(sheet.read_text().replace("\tfemale\t", "\tF\t"), encoding="utf-8")
-    plan = _steps(cfg, "--dry-run")
+    plan = run_steps(cfg, "--dry-run")
     assert plan == {"FI qc": "unchanged", "FI freq": "unchanged", "GB qc": "to run", "GB freq": "to run",
                     "merge europe": "to run"}
 
@@ -91,7 +81,7 @@ def test_resumes_after_a_failed_step(tmp_path: Path) -> None:
     assert not (tmp_path / "out/GB").exists()
     # Fixed: FI's finished steps are kept, the chain goes on from GB.
     cfg.write_text(CONFIG.format(gb_vcf="cohort/eur_chr20.vcf.gz"), encoding="utf-8")
-    assert _steps(cfg) == {"FI qc": "unchanged", "FI freq": "unchanged", "GB qc": "done", "GB freq": "done",
+    assert run_steps(cfg) == {"FI qc": "unchanged", "FI freq": "unchanged", "GB qc": "done", "GB freq": "done",
                            "merge europe": "done"}
 
 
@@ -152,7 +142,7 @@ def test_interrupted_step_resumes_from_its_finished_partitions(tmp_path: Path) -
     assert sorted(p.name for p in parts.glob("done*")) == ["done000000.pickle", "done000001.pickle"]
     assert not (tmp_path / "out/GB/freq").exists()  # no partial package
     assert [p.name for p in (tmp_path / "out/GB").iterdir()] == ["qc"]
-    steps = _steps(cfg)
+    steps = run_steps(cfg)
     assert steps == {"FI qc": "unchanged", "FI freq": "unchanged", "GB qc": "unchanged",
                      "GB freq": "resumed (2 of 4 partitions kept)", "merge europe": "done"}
     assert not parts.exists()  # kept partitions are removed once the package is published
@@ -161,7 +151,7 @@ def test_interrupted_step_resumes_from_its_finished_partitions(tmp_path: Path) -
     fresh.mkdir()
     shutil.copytree(tmp_path / "cohort", fresh / "cohort")
     shutil.copy(cfg, fresh / "run.toml")
-    assert set(_steps(fresh / "run.toml").values()) == {"done"}
+    assert set(run_steps(fresh / "run.toml").values()) == {"done"}
     for name in ("sites.vcf.gz", "sites.vcf.gz.tbi", "frequencies.parquet"):
         assert (tmp_path / "out/GB/freq" / name).read_bytes() == (fresh / "out/GB/freq" / name).read_bytes(), name
 

@@ -12,12 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_support import example_run, run_steps
 from typer.testing import CliRunner
 
 from goe.cli.main import app
 from goe.guidelines.profile import available_profiles
-
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 HEAD = """
 [run]
@@ -39,16 +38,7 @@ STEPS = ["FI qc", "FI freq", "merge europe"]
 
 
 def _setup(tmp_path: Path, run: str = "", cohort: str = "") -> Path:
-    shutil.copytree(EXAMPLES / "cohort", tmp_path / "cohort")
-    cfg = tmp_path / "run.toml"
-    cfg.write_text(HEAD.format(run=run, cohort=cohort), encoding="utf-8")
-    return cfg
-
-
-def _steps(cfg: Path | str, *extra: str) -> dict[str, str]:
-    result = CliRunner().invoke(app, ["run", str(cfg), "--json", *extra])
-    assert result.exit_code == 0, result.output
-    return {row["step"]: row["status"] for row in json.loads(result.stdout)}
+    return example_run(tmp_path, HEAD.format(run=run, cohort=cohort))
 
 
 def _error(cfg: Path, *extra: str) -> str:
@@ -60,28 +50,28 @@ def _error(cfg: Path, *extra: str) -> str:
 
 def test_skipping_does_not_depend_on_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = _setup(tmp_path)
-    assert _steps(cfg) == dict.fromkeys(STEPS, "done")
+    assert run_steps(cfg) == dict.fromkeys(STEPS, "done")
     monkeypatch.chdir(tmp_path)
-    assert _steps("run.toml") == dict.fromkeys(STEPS, "unchanged")
+    assert run_steps("run.toml") == dict.fromkeys(STEPS, "unchanged")
     monkeypatch.chdir(tmp_path / "cohort")
-    assert _steps("../run.toml") == dict.fromkeys(STEPS, "unchanged")
+    assert run_steps("../run.toml") == dict.fromkeys(STEPS, "unchanged")
 
 
-def test_guideline_file_is_relative_to_the_config_and_its_edits_rerun_steps(
+def test_guideline_file_is_relative_to_the_config_and_its_edits_rerunrun_steps(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cfg = _setup(tmp_path, run='guidelines = "custom.toml"')
     custom = tmp_path / "custom.toml"
     shutil.copy(available_profiles()["1mg-proof-draft"], custom)
     monkeypatch.chdir(tmp_path / "cohort")  # custom.toml is not here
-    assert _steps(cfg) == dict.fromkeys(STEPS, "done")
+    assert run_steps(cfg) == dict.fromkeys(STEPS, "done")
     custom.write_text(custom.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    assert _steps(cfg, "--dry-run") == dict.fromkeys(STEPS, "to run")
+    assert run_steps(cfg, "--dry-run") == dict.fromkeys(STEPS, "to run")
 
 
 def test_bundled_guideline_name_and_unknown_profile(tmp_path: Path) -> None:
     cfg = _setup(tmp_path, run='guidelines = "1mg-proof-draft"')
-    assert _steps(cfg, "--dry-run") == dict.fromkeys(STEPS, "to run")
+    assert run_steps(cfg, "--dry-run") == dict.fromkeys(STEPS, "to run")
     cfg.write_text(cfg.read_text().replace('"1mg-proof-draft"', '"nope.toml"'), encoding="utf-8")
     assert _error(cfg, "--dry-run") == (
         f"{cfg}: [run]: guidelines: guideline profile '{tmp_path}/nope.toml' not found; "
@@ -92,19 +82,19 @@ def test_a_change_inside_a_metrics_folder_reruns_qc(tmp_path: Path) -> None:
     cfg = _setup(tmp_path, cohort='metrics = ["metrics"]')
     (tmp_path / "metrics").mkdir()
     (tmp_path / "metrics/notes.txt").write_text("one\n", encoding="utf-8")
-    assert _steps(cfg) == dict.fromkeys(STEPS, "done")
-    assert _steps(cfg, "--dry-run") == dict.fromkeys(STEPS, "unchanged")
+    assert run_steps(cfg) == dict.fromkeys(STEPS, "done")
+    assert run_steps(cfg, "--dry-run") == dict.fromkeys(STEPS, "unchanged")
     (tmp_path / "metrics/notes.txt").write_text("two\n", encoding="utf-8")
-    assert _steps(cfg, "--dry-run") == dict.fromkeys(STEPS, "to run")
+    assert run_steps(cfg, "--dry-run") == dict.fromkeys(STEPS, "to run")
 
 
 def test_an_unreadable_record_reruns_its_step(tmp_path: Path) -> None:
     cfg = _setup(tmp_path)
-    assert _steps(cfg) == dict.fromkeys(STEPS, "done")
+    assert run_steps(cfg) == dict.fromkeys(STEPS, "done")
     record = tmp_path / "out/.goe-run/FI_qc.json"
     record.write_text('{"step": "FI q', encoding="utf-8")  # as left by an interrupted write
     # The QC rerun writes the same pass list, so freq and merge stay unchanged.
-    assert _steps(cfg) == {"FI qc": "done", "FI freq": "unchanged", "merge europe": "unchanged"}
+    assert run_steps(cfg) == {"FI qc": "done", "FI freq": "unchanged", "merge europe": "unchanged"}
     assert json.loads(record.read_text())["step"] == "FI qc"
     assert not list((tmp_path / "out/.goe-run").glob("*.tmp"))
 
@@ -119,9 +109,9 @@ def test_an_unreadable_record_reruns_its_step(tmp_path: Path) -> None:
 )
 def test_a_deleted_output_reruns_its_step(tmp_path: Path, deleted: str, plan: dict[str, str]) -> None:
     cfg = _setup(tmp_path)
-    assert _steps(cfg) == dict.fromkeys(STEPS, "done")
+    assert run_steps(cfg) == dict.fromkeys(STEPS, "done")
     (tmp_path / "out" / deleted).unlink()
-    assert _steps(cfg, "--dry-run") == plan
+    assert run_steps(cfg, "--dry-run") == plan
 
 
 BAD = [

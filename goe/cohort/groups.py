@@ -127,7 +127,7 @@ def build_groups(
 
 def _strata(column: str, values: np.ndarray, min_stratum: int) -> list[Group]:
     """One group per non-blank value of ``column`` held by at least ``min_stratum`` samples."""
-    counts = {v: int((values == v).sum()) for v in sorted(set(values.tolist())) if v}
+    counts = {str(v): int(n) for v, n in zip(*np.unique(values, return_counts=True), strict=True) if v}
     small = {v: n for v, n in counts.items() if n < min_stratum}
     if counts and len(small) == len(counts):
         v, n = next(iter(small.items()))

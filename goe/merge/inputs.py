@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from goe.package.grammar import parse_info_id
 from goe.package.staging import sha256_file
 from goe.vcf.htslib_log import capture_htslib
 from goe.vcf.index import find_index
+from goe.vcf.records import UnreadableRecord, readable_records
 
 log = logging.getLogger("goe")
 
@@ -203,7 +203,7 @@ def _estimate_samples(sites: Path, countries: list[CountryInput], given: Path) -
     with capture_htslib():
         vcf = VCF(str(sites), lazy=True)
         try:
-            for rec in _readable(vcf, sites, given):
+            for rec in readable_records(vcf):
                 canon = canonical_contig(rec.CHROM)
                 if canon is None or canon in ("X", "Y", "MT"):
                     continue
@@ -213,6 +213,11 @@ def _estimate_samples(sites: Path, countries: list[CountryInput], given: Path) -
                         an = max(an)
                     if isinstance(an, int) and an > best.get(label, -1):
                         best[label] = an
+        except UnreadableRecord as exc:
+            before = f"the last readable record is {exc.last.CHROM}:{exc.last.POS}" if exc.last else \
+                "no record could be read"
+            raise VcfError(f"{sites}: record {exc.n} cannot be read ({before}): the file is truncated or corrupt",
+                           hint=f"copy or download it again; see: goe check {given}") from None
         finally:
             vcf.close()
     for c in countries:
@@ -227,23 +232,6 @@ def _estimate_samples(sites: Path, countries: list[CountryInput], given: Path) -
             f"{sites.name}: no sample counts for {c.country}; estimated from the largest AN "
             f"({male} male, {female} female), used for alleles it does not report"
         )
-
-
-def _readable(vcf: VCF, sites: Path, given: Path) -> Iterator[Any]:
-    """The records; one that cannot be read (a truncated or corrupt file) is a :class:`VcfError`."""
-    it, n, last = iter(vcf), 0, ""
-    while True:
-        try:
-            rec = next(it)
-        except StopIteration:
-            return
-        except Exception:  # cyvcf2 raises a bare Exception when htslib cannot read a record
-            before = f"the last readable record is {last}" if last else "no record could be read"
-            raise VcfError(f"{sites}: record {n + 1} cannot be read ({before}): the file is truncated or corrupt",
-                           hint=f"copy or download it again; see: goe check {given}") from None
-        n += 1
-        last = f"{rec.CHROM}:{rec.POS}"
-        yield rec
 
 
 def _countries(sites: Path, fields: dict[str, Any], manifest: dict[str, Any] | None, forced: str | None,

@@ -28,6 +28,8 @@ from goe.package.staging import sha256_file
 from goe.vcf.htslib_log import capture_htslib
 from goe.vcf.index import find_index
 from goe.vcf.reader import BGZF_EOF
+from goe.vcf.records import UnreadableRecord, readable_records
+from goe.vcf.sniff import is_bcf
 
 Severity = Literal["error", "warning"]
 SHOWN_PER_KIND = 10  # problems of one kind listed before the rest are only counted
@@ -194,7 +196,7 @@ def _assembly_meant(value: str, where: str, what: str, template: str, report: Ch
 
 def _read_header(path: Path, vcf: VCF) -> list[str]:
     """The header lines as in the file (htslib adds lines of its own to ``raw_header``)."""
-    if path.suffix == ".bcf":
+    if is_bcf(path):
         return vcf.raw_header.splitlines()
     with path.open("rb") as fh:
         gz = fh.read(2) == b"\x1f\x8b"
@@ -277,7 +279,7 @@ def _check_vcf(path: Path, report: CheckReport, manifest: dict[str, Any] | None)
     if vcf is None:
         report.add(name, f"cannot be read as VCF/BCF ({hts.errors[0] if hts.errors else failure})", kind="unreadable")
         return
-    bcf, said = path.suffix == ".bcf", hts.lines
+    bcf, said = is_bcf(path), hts.lines
     try:
         lines = _read_header(path, vcf)
         if vcf.samples:  # the privacy rule: nothing that leaves a country holds a sample ID or a genotype
@@ -320,7 +322,7 @@ def _scan_records(vcf: VCF, name: str, header_lines: int, pops: dict[str, dict[s
     other_contigs: dict[str, list[Any]] = {}
     non_pass = 0
     fields = [(ids, tuple(ids.get(m) for m in _METRICS)) for ids in pops.values()]
-    for n, rec in enumerate(_records(vcf, name, header_lines, report), 1):
+    for n, rec in enumerate(_readable_reported(vcf, name, header_lines, report), 1):
         chrom, pos, ref, alts = rec.CHROM, rec.POS, rec.REF, rec.ALT
         line = f"line {header_lines + n}" if header_lines else f"record {n}"
         at = f"{name} {line}, {chrom}:{pos} {ref}>"
@@ -353,23 +355,20 @@ def _scan_records(vcf: VCF, name: str, header_lines: int, pops: dict[str, dict[s
                    "warning", "filter")
 
 
-def _records(vcf: VCF, name: str, header_lines: int, report: CheckReport) -> Iterator[Any]:
+def _readable_reported(vcf: VCF, name: str, header_lines: int, report: CheckReport) -> Iterator[Any]:
     """The records, until one cannot be read (a truncated or corrupt file): that one is reported as an error."""
-    it, n, last = iter(vcf), 0, ""
-    while True:
-        n += 1
-        line = f"line {header_lines + n}" if header_lines else f"record {n}"
-        try:
-            rec = next(it)
-        except StopIteration:
-            return
-        except Exception:  # cyvcf2 raises a bare Exception; htslib's own line is reported after this one
-            before = f"the last readable record is {last}" if last else "no record could be read"
-            report.add(f"{name} {line}", f"cannot be read ({before}): the file is truncated or corrupt; copy or "
-                       "download it again", kind="unreadable")
-            return
-        last = f"{line}, {rec.CHROM}:{rec.POS} {rec.REF}>{','.join(rec.ALT)}"
-        yield rec
+
+    def line(n: int) -> str:
+        return f"line {header_lines + n}" if header_lines else f"record {n}"
+
+    try:
+        yield from readable_records(vcf)
+    except UnreadableRecord as exc:  # htslib's own line is reported after this one
+        r = exc.last
+        before = (f"the last readable record is {line(exc.n - 1)}, {r.CHROM}:{r.POS} {r.REF}>{','.join(r.ALT)}"
+                  if r is not None else "no record could be read")
+        report.add(f"{name} {line(exc.n)}", f"cannot be read ({before}): the file is truncated or corrupt; copy or "
+                   "download it again", kind="unreadable")
 
 
 def _check_alleles(rec: Any, alts: list[str], at: str, pops: list[tuple[dict[str, str], tuple[str | None, ...]]],
