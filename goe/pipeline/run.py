@@ -64,11 +64,16 @@ class Step:
     action: Callable[[Progress, Resume], Any]
     status: str = "to run"
     result: Any = None
+    _fingerprint: str | None = field(default=None, repr=False)
 
     def fingerprint(self) -> str:
-        body = {"kind": self.kind, "params": self.params, "goe": __version__,
-                "inputs": {os.path.abspath(p): file_digest(p) for p in self.inputs}}
-        return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+        """Of the inputs' contents and the parameters; computed once (run_chain asks first when the
+        steps before this one have finished, so its inputs no longer change)."""
+        if self._fingerprint is None:
+            body = {"kind": self.kind, "params": self.params, "goe": __version__,
+                    "inputs": {os.path.abspath(p): file_digest(p) for p in self.inputs}}
+            self._fingerprint = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+        return self._fingerprint
 
 
 @dataclass
